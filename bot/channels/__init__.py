@@ -1,0 +1,1 @@
+"""Channel adapters: vendor payloads in, normalised messages out; senders for replies."""

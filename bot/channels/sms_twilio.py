@@ -1,0 +1,106 @@
+"""Twilio SMS: the inbound webhook's form and signature, and sending through the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels.addresses import address_number, sms_address
+from bot.core.messages import InboundMessage
+from bot.delivery.senders import Outgoing, PermanentFailure, SendResult
+
+TWILIO_API = "https://api.twilio.com"
+# Twilio error codes that no retry will fix (unknown, landline, opted out, blocked...).
+PERMANENT_ERRORS = {21211, 21408, 21610, 21612, 21614, 30003, 30004, 30005, 30006, 30007}
+
+
+class MalformedWebhook(ValueError):
+    """The form lacks what every Twilio inbound message has."""
+
+
+def signature_valid(auth_token: str, url: str, form: Mapping[str, str], signature: str) -> bool:
+    """True when `signature` is Twilio's signature of `url` and `form` with `auth_token`."""
+    if not signature:
+        return False
+    return bool(RequestValidator(auth_token).validate(url, dict(form), signature))
+
+
+def parse_inbound(
+    form: Mapping[str, str], received_at: datetime, service_for_number: Mapping[str, str]
+) -> InboundMessage:
+    """A normalised message from Twilio's inbound form (a picture alone gives empty text)."""
+    sender = form.get("From", "").strip()
+    sid = form.get("MessageSid", "").strip() or form.get("SmsSid", "").strip()
+    if not sender or not sid:
+        raise MalformedWebhook("From and MessageSid are required")
+    return InboundMessage(
+        channel="sms",
+        address=sms_address(sender),
+        text=form.get("Body", ""),
+        received_at=received_at,
+        external_id=sid,
+        service_hint=service_for_number.get(form.get("To", "").strip()),
+    )
+
+
+class _RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """Twilio's own async HTTP client, pointed at another base URL (a loopback fake)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API) :]
+        return await super().request(method, url, *args, **kwargs)
+
+
+class TwilioSender:
+    """Sends SMS with the real twilio client (its async HTTP client, over aiohttp)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: str | None,
+        messaging_service_sid: str | None,
+        api_url: str | None,
+        status_callback: str | None = None,
+    ) -> None:
+        http = _RebasedHttpClient(api_url) if api_url else AsyncTwilioHttpClient()
+        self.http = http
+        self.client = Client(account_sid, auth_token, http_client=http)
+        self.sender = sender
+        self.messaging_service_sid = messaging_service_sid
+        self.status_callback = status_callback
+
+    async def send(self, message: Outgoing) -> SendResult:
+        """Create the message at Twilio; map its refusals to PermanentFailure."""
+        options: dict[str, Any] = {"to": address_number(message.address), "body": message.body}
+        if self.messaging_service_sid:
+            options["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            options["from_"] = self.sender
+        if self.status_callback:
+            options["status_callback"] = self.status_callback
+        try:
+            created = await self.client.messages.create_async(**options)
+        except TwilioRestException as exc:
+            if exc.code in PERMANENT_ERRORS or (
+                exc.status and 400 <= exc.status < 500 and exc.status != 429
+            ):
+                raise PermanentFailure(str(exc.code or exc.status)) from None
+            raise
+        return SendResult(provider_ref=created.sid, provider_status=str(created.status))
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self.http.close()

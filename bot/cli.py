@@ -1,0 +1,122 @@
+"""The `kith` command: parse arguments, load settings, run a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.database import DatabaseNotReady, upgrade_blocking
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kith", description="Kith: self-referral by SMS and chat")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate the database to this version")
+
+    serve = commands.add_parser("serve", help="run the webhook server and the outbox")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+
+    chat = commands.add_parser("chat", help="a conversation in the terminal")
+    chat.add_argument("--service", required=True)
+    chat.add_argument("--json", action="store_true", help="one JSON object per output line")
+    chat.add_argument("--from", dest="address", default="console:local")
+    chat.add_argument("--lang", default=None)
+
+    services = commands.add_parser("services", help="service definitions")
+    service_commands = services.add_subparsers(dest="services_command", required=True)
+    listing = service_commands.add_parser("list")
+    listing.add_argument("--json", action="store_true")
+    check = service_commands.add_parser("check")
+    check.add_argument("file", type=Path)
+
+    referrals = commands.add_parser("referrals", help="the referral queue")
+    referral_commands = referrals.add_subparsers(dest="referrals_command", required=True)
+    ref_list = referral_commands.add_parser("list")
+    ref_list.add_argument("--service")
+    ref_list.add_argument("--status")
+    ref_list.add_argument("--json", action="store_true")
+    show = referral_commands.add_parser("show")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    set_status = referral_commands.add_parser("set-status")
+    set_status.add_argument("id", type=int)
+    set_status.add_argument("status")
+    set_status.add_argument("--note")
+    export = referral_commands.add_parser("export")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--service")
+
+    outbox = commands.add_parser("outbox", help="outbound messages")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_list = outbox_commands.add_parser("list")
+    outbox_list.add_argument("--status")
+    outbox_list.add_argument("--json", action="store_true")
+    return parser
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.commands import chat, outbox, referrals, services
+
+    if args.command == "db":
+        upgrade_blocking(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "serve":
+        from bot.web.serve import serve
+
+        return serve(settings, args.host, args.port)
+    if args.command == "chat":
+        return asyncio.run(
+            chat.run_chat(settings, args.service, args.json, args.address, args.lang)
+        )
+    if args.command == "services":
+        if args.services_command == "list":
+            return services.list_services(settings, args.json)
+        return services.check_service(args.file)
+    if args.command == "outbox":
+        return asyncio.run(outbox.list_outbox(settings, args.status, args.json))
+    if args.referrals_command == "list":
+        return asyncio.run(referrals.list_referrals(settings, args.service, args.status, args.json))
+    if args.referrals_command == "show":
+        return asyncio.run(referrals.show_referral(settings, args.id, args.json))
+    if args.referrals_command == "set-status":
+        return asyncio.run(
+            referrals.set_status(
+                settings, args.id, args.status, args.note, f"staff:{getpass.getuser()}"
+            )
+        )
+    return asyncio.run(referrals.export_referrals(settings, args.service))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kith` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The Twilio client logs request bodies at INFO: keep message text out of the logs.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        return _run(args, settings)
+    except SettingsError as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseNotReady as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

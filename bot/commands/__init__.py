@@ -1,0 +1,1 @@
+"""The `kith` subcommands, one module each; `bot.cli` parses and dispatches."""

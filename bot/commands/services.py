@@ -1,0 +1,59 @@
+"""`kith services list` and `kith services check FILE`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+from conversations.areas import AreaError
+from conversations.definition import load_definition
+from conversations.registry import load_registry
+from conversations.yamlfile import DefinitionError
+
+
+def list_services(settings: Settings, as_json: bool) -> int:
+    """Print every loaded service: id, whether enabled, and its name."""
+    try:
+        registry = load_registry(settings.services_dir)
+    except (DefinitionError, AreaError) as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 2
+    services = sorted(registry.services.values(), key=lambda s: s.id)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "enabled": s.enabled,
+                        "questions": len(s.questions),
+                        "rules": len(s.rules),
+                    }
+                    for s in services
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    for service in services:
+        flag = "" if service.enabled else " (disabled)"
+        print(f"{service.id:<28} {service.name}{flag}")
+    return 0
+
+
+def check_service(path: Path) -> int:
+    """Check one definition file; print `file:line: problem` and exit 2 when broken."""
+    try:
+        definition = load_definition(path)
+    except (DefinitionError, AreaError) as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{path}: ok ({definition.id}: {len(definition.questions)} questions, "
+        f"{len(definition.rules)} rules)"
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""Domain types and rules with no I/O: referrals, outcomes, deadlines, phone numbers."""

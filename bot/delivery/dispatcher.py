@@ -1,0 +1,154 @@
+"""The outbox dispatcher: claim due rows, send them after the commit, record the result.
+
+Each row goes `queued` → `sending` → `sent` (or back to `queued` with a later
+`not_before` to retry, or `failed`, or `cancelled` when the address opted out).
+The claim is committed before the provider is called, and the result in a second
+transaction, so a crash can repeat at most the message that was in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.delivery.senders import Outgoing, PermanentFailure, Sender
+from bot.storage.tables import outbox, participants
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH = 50
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back off 5 s, 25 s, 2 min, 10 min between tries."""
+    return timedelta(seconds=5 * 5 ** max(attempts - 1, 0))
+
+
+class Dispatcher:
+    """Sends due outbox rows through the sender of their channel."""
+
+    def __init__(
+        self, db: AsyncEngine, senders: Mapping[str, Sender], clock: Callable[[], datetime]
+    ) -> None:
+        self.db = db
+        self.senders = senders
+        self.clock = clock
+        self.wake = asyncio.Event()
+
+    async def claim(self, now: datetime, ids: list[int] | None = None) -> list[Outgoing]:
+        """Mark due rows of channels with a sender as `sending` and return them."""
+        if not self.senders:
+            return []
+        async with self.db.begin() as conn:
+            due = and_(
+                outbox.c.status == "queued",
+                outbox.c.not_before <= now,
+                outbox.c.channel.in_(list(self.senders)),
+            )
+            if ids is not None:
+                due = and_(due, outbox.c.id.in_(ids))
+            query = (
+                select(
+                    outbox.c.id,
+                    outbox.c.channel,
+                    outbox.c.address,
+                    outbox.c.body,
+                    outbox.c.meta,
+                    outbox.c.kind,
+                    participants.c.opted_out,
+                )
+                .outerjoin(participants, participants.c.address == outbox.c.address)
+                .where(due)
+                .order_by(outbox.c.id)
+                .limit(BATCH)
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(of=outbox, skip_locked=True)
+            rows = (await conn.execute(query)).all()
+            blocked = [r.id for r in rows if r.opted_out and r.kind != "opt_out"]
+            claimed = [r for r in rows if r.id not in blocked]
+            if blocked:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(blocked))
+                    .values(status="cancelled", error="opted_out")
+                )
+            if claimed:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([r.id for r in claimed]))
+                    .values(status="sending", attempts=outbox.c.attempts + 1)
+                )
+        return [Outgoing(r.id, r.channel, r.address, r.body, r.meta) for r in claimed]
+
+    async def deliver(self, message: Outgoing) -> None:
+        """Send one claimed message and record what happened."""
+        sender = self.senders[message.channel]
+        values: dict[str, object]
+        try:
+            result = await sender.send(message)
+            values = {
+                "status": "sent",
+                "sent_at": self.clock(),
+                "provider_ref": result.provider_ref,
+                "provider_status": result.provider_status,
+            }
+        except PermanentFailure as failure:
+            log.warning(
+                "send failed for good", extra={"outbox_id": message.id, "code": failure.code}
+            )
+            values = {"status": "failed", "error": failure.code, "provider_status": failure.status}
+        except Exception as exc:  # any other error is worth another try
+            log.warning(
+                "send failed, will retry",
+                extra={"outbox_id": message.id, "error": type(exc).__name__},
+            )
+            values = await self._retry_values(message.id, type(exc).__name__)
+        async with self.db.begin() as conn:
+            await conn.execute(update(outbox).where(outbox.c.id == message.id).values(**values))
+
+    async def _retry_values(self, outbox_id: int, error: str) -> dict[str, object]:
+        async with self.db.connect() as conn:
+            attempts = (
+                await conn.execute(select(outbox.c.attempts).where(outbox.c.id == outbox_id))
+            ).scalar_one()
+        if attempts >= MAX_ATTEMPTS:
+            return {"status": "failed", "error": error[:200]}
+        return {
+            "status": "queued",
+            "error": error[:200],
+            "not_before": self.clock() + retry_delay(attempts),
+        }
+
+    async def run_once(self, ids: list[int] | None = None) -> int:
+        """Claim and send what is due now; returns how many were sent or tried."""
+        claimed = await self.claim(self.clock(), ids)
+        for message in claimed:
+            await self.deliver(message)
+        return len(claimed)
+
+    async def recover(self) -> int:
+        """At start: rows left `sending` by a crash go back to the queue (may repeat once)."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(outbox).where(outbox.c.status == "sending").values(status="queued")
+            )
+        return int(result.rowcount or 0)
+
+    async def run_forever(self, poll_seconds: float = 5.0) -> None:
+        """Send as rows become due; `wake` is set when new rows are queued."""
+        await self.recover()
+        while True:
+            while await self.run_once():
+                pass
+            try:
+                await asyncio.wait_for(self.wake.wait(), poll_seconds)
+            except TimeoutError:
+                pass
+            self.wake.clear()

@@ -1,0 +1,220 @@
+"""Handling one inbound message: lock the person, run a step, store everything, commit once.
+
+Two messages from the same person are handled one after the other (a lock per
+address in this process; the database row is the truth across restarts). Provider
+I/O never happens here: replies are queued in the outbox in the same transaction as
+the new state, and the dispatcher sends them after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.core.messages import InboundMessage
+from bot.storage import repository as repo
+from conversations.engine import Reply, StepResult
+from conversations.registry import Registry
+from conversations.state import ConversationState
+
+log = logging.getLogger(__name__)
+
+IDLE_EXPIRY = timedelta(days=7)
+
+
+class UnknownService(LookupError):
+    """No service could be chosen for a message."""
+
+
+@dataclass
+class Handled:
+    """What handling a message did (for channels that answer inline, and for tests)."""
+
+    duplicate: bool = False
+    outbox_ids: list[int] = field(default_factory=list)
+    referral_id: int | None = None
+
+
+class InboundHandler:
+    """Runs the engine for inbound messages and stores the results."""
+
+    def __init__(
+        self,
+        db: AsyncEngine,
+        registry: Registry,
+        oncall: tuple[str, ...] = (),
+        default_service: str | None = None,
+        on_queued: Callable[[], None] | None = None,
+        idle_expiry: timedelta = IDLE_EXPIRY,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.oncall = oncall
+        self.default_service = default_service
+        self.on_queued = on_queued
+        self.idle_expiry = idle_expiry
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, address: str) -> asyncio.Lock:
+        lock = self._locks.get(address)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[address] = lock
+        return lock
+
+    def choose_service(self, hint: str | None, current: str | None) -> str:
+        """An open conversation continues; else the channel's hint; else the default."""
+        for candidate in (current, hint, self.default_service):
+            if candidate and candidate in self.registry.services:
+                return candidate
+        enabled = self.registry.enabled()
+        if len(enabled) == 1:
+            return enabled[0].id
+        raise UnknownService("no service for this message")
+
+    async def handle(self, message: InboundMessage) -> Handled:
+        """Process one message exactly once; returns the ids of queued replies."""
+        lock = self._lock(message.address)
+        async with lock:
+            async with self.db.begin() as conn:
+                handled = await self._handle(conn, message)
+        if handled.outbox_ids and self.on_queued is not None:
+            self.on_queued()
+        return handled
+
+    async def _handle(self, conn: AsyncConnection, message: InboundMessage) -> Handled:
+        now = message.received_at
+        if message.external_id and not await repo.claim_inbound(
+            conn, message.channel, message.external_id, now
+        ):
+            return Handled(duplicate=True)
+        participant = await repo.load_participant(conn, message.address)
+        state = (
+            ConversationState.from_json(participant.state)
+            if participant and participant.state
+            else None
+        )
+        if state is not None and state.service_id not in self.registry.services:
+            state = None  # the service was removed: start afresh
+        service_id = self.choose_service(message.service_hint, state.service_id if state else None)
+        engine = self.registry.engine(service_id)
+        language = (participant.language if participant else None) or message.language_hint or "en"
+        result = engine.step(
+            state,
+            message.text,
+            now,
+            opted_out=bool(participant and participant.opted_out),
+            language=language,
+        )
+        handled = Handled()
+        await self._store(conn, message, participant, service_id, result, handled)
+        return handled
+
+    async def _store(
+        self,
+        conn: AsyncConnection,
+        message: InboundMessage,
+        participant: repo.Participant | None,
+        service_id: str,
+        result: StepResult,
+        handled: Handled,
+    ) -> None:
+        now = message.received_at
+        opted_out = bool(participant and participant.opted_out)
+        if result.opt_out is not None:
+            opted_out = result.opt_out
+            log.info("opt-out changed", extra={"service": service_id, "opted_out": opted_out})
+        if result.referral is not None:
+            handled.referral_id = await repo.insert_referral(
+                conn, result.referral, message.channel, message.address
+            )
+            log.info(
+                "referral stored",
+                extra={"referral_id": handled.referral_id, "outcome": result.referral.outcome},
+            )
+            if result.state is not None:
+                result.state.referral_id = handled.referral_id
+        elif result.person_requested and result.state and result.state.referral_id:
+            await repo.add_history(
+                conn,
+                result.state.referral_id,
+                "new",
+                "the person asked to talk to someone",
+                now,
+                "person",
+            )
+        if result.consent_declined:
+            await repo.count_event(conn, service_id, "consent_declined", now)
+        if result.state is None and not opted_out:
+            if participant is not None:
+                await repo.forget_participant(conn, message.address)
+        else:
+            language = (
+                result.state.language
+                if result.state
+                else (participant.language if participant else "en")
+            )
+            saved = repo.Participant(
+                message.address,
+                message.channel,
+                language,
+                opted_out,
+                service_id if result.state else None,
+                result.state.to_json() if result.state else None,
+            )
+            expires = now + self.idle_expiry if result.state else None
+            await repo.save_participant(conn, participant is not None, saved, now, expires)
+        rows = [self._row(message, service_id, reply, now) for reply in result.replies]
+        if result.crisis or (result.person_requested and result.referral is not None):
+            rows += await self._alert(conn, message, service_id, result, handled, now)
+        if rows:
+            handled.outbox_ids = await repo.queue(conn, rows, now)
+
+    def _row(
+        self, message: InboundMessage, service_id: str, reply: Reply, now: datetime
+    ) -> repo.OutboundRow:
+        meta = None
+        if reply.field is not None:
+            meta = {
+                "field": reply.field,
+                "kind": reply.kind,
+                "choices": list(reply.choices) if reply.choices else None,
+            }
+        # A reply to the person's own message is urgent: it ignores quiet hours.
+        return repo.OutboundRow(
+            message.channel, message.address, reply.text, reply.purpose, True, service_id, now, meta
+        )
+
+    async def _alert(
+        self,
+        conn: AsyncConnection,
+        message: InboundMessage,
+        service_id: str,
+        result: StepResult,
+        handled: Handled,
+        now: datetime,
+    ) -> list[repo.OutboundRow]:
+        kind = "crisis" if result.crisis else "person"
+        alert_id = await repo.add_alert(
+            conn, kind, service_id, message.address, handled.referral_id, now
+        )
+        log.warning(
+            "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
+        )
+        what = "crisis words" if kind == "crisis" else "a request for a person"
+        # On-call staff need the address to act; it goes to them, never to a log.
+        text = f"Kith alert {alert_id} ({service_id}): {what} from {message.address}."
+        rows = []
+        for contact in self.oncall:
+            channel = "telegram" if contact.startswith("telegram:") else "sms"
+            address = contact if channel == "telegram" else f"sms:{contact}"
+            rows.append(
+                repo.OutboundRow(channel, address, text, "staff_alert", True, service_id, now, None)
+            )
+        return rows

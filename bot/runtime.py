@@ -1,0 +1,54 @@
+"""The composition root: settings in, a wired database, registry, handler and dispatcher out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import make_clock
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.senders import Sender
+from bot.inbound import InboundHandler
+from bot.settings import Settings
+from bot.storage.database import create_engine, ensure_migrated
+from conversations.registry import Registry, load_registry
+
+
+@dataclass
+class Runtime:
+    """Everything a command or the web app needs, built once."""
+
+    settings: Settings
+    db: AsyncEngine
+    registry: Registry
+    handler: InboundHandler
+    dispatcher: Dispatcher
+    clock: Callable[[], datetime]
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, senders: Mapping[str, Sender] | None = None, check_migrated: bool = True
+) -> AsyncIterator[Runtime]:
+    """Open the database (checked to be migrated), load services, wire the parts."""
+    registry = load_registry(settings.services_dir)
+    db = create_engine(settings.database_url)
+    try:
+        if check_migrated:
+            await ensure_migrated(db)
+        clock = make_clock(settings.clock)
+        dispatcher = Dispatcher(db, dict(senders or {}), clock)
+        handler = InboundHandler(
+            db,
+            registry,
+            oncall=settings.oncall,
+            default_service=settings.default_service,
+            on_queued=dispatcher.wake.set,
+        )
+        yield Runtime(settings, db, registry, handler, dispatcher, clock)
+    finally:
+        await db.dispose()

@@ -1,0 +1,128 @@
+"""Settings, read from the environment (and an optional `.env` file) in this one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///kith.db"
+DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+class SettingsError(ValueError):
+    """A setting has a malformed value; the message is one clear line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Kith reads from its environment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    public_url: str | None = None
+    services_dir: Path | None = None
+    default_service: str | None = None
+    oncall: tuple[str, ...] = ()
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str | None = None
+    clock: datetime | None = None
+
+    @property
+    def twilio_configured(self) -> bool:
+        """True when Kith can send SMS through Twilio's REST API."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from or self.twilio_messaging_service_sid)
+        )
+
+    def missing_for_sms(self) -> list[str]:
+        """Names of the settings still needed to send SMS (empty when complete)."""
+        missing = []
+        if not self.twilio_account_sid:
+            missing.append("TWILIO_ACCOUNT_SID")
+        if not self.twilio_auth_token:
+            missing.append("TWILIO_AUTH_TOKEN")
+        if not (self.twilio_from or self.twilio_messaging_service_sid):
+            missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+        return missing
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _check_url(name: str, value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise SettingsError(f"{name} is not a valid URL ({'/'.join(schemes)} with a host)")
+    return value.rstrip("/")
+
+
+def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Build Settings from `environ` (default: the process environment) over a `.env` file."""
+    env = dict(_read_dotenv(dotenv if dotenv is not None else Path(".env")))
+    env.update(environ if environ is not None else os.environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    database_url = get("KITH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError(
+            "KITH_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    sid = get("TWILIO_ACCOUNT_SID")
+    if sid and not (sid.startswith("AC") and len(sid) == 34):
+        raise SettingsError("TWILIO_ACCOUNT_SID must be 34 characters starting with AC")
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token and (":" not in token or not token.split(":", 1)[0].isdigit()):
+        raise SettingsError("TELEGRAM_BOT_TOKEN must look like <digits>:<secret>")
+    services_dir = get("KITH_SERVICES_DIR")
+    if services_dir and not Path(services_dir).is_dir():
+        raise SettingsError(f"KITH_SERVICES_DIR is not a folder: {services_dir}")
+    clock = None
+    if get("KITH_CLOCK"):
+        try:
+            clock = datetime.fromisoformat(get("KITH_CLOCK") or "")
+        except ValueError:
+            clock = None
+        if clock is None or clock.tzinfo is None:
+            raise SettingsError("KITH_CLOCK must be an ISO 8601 time with an offset")
+    oncall = tuple(part.strip() for part in (get("KITH_ONCALL") or "").split(",") if part.strip())
+    return Settings(
+        database_url=database_url,
+        public_url=_check_url("KITH_PUBLIC_URL", get("KITH_PUBLIC_URL"), ("http", "https")),
+        services_dir=Path(services_dir) if services_dir else None,
+        default_service=get("KITH_DEFAULT_SERVICE"),
+        oncall=oncall,
+        twilio_account_sid=sid,
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_from=get("TWILIO_FROM"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_url=_check_url("TWILIO_API_URL", get("TWILIO_API_URL"), ("http", "https")),
+        telegram_bot_token=token,
+        telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_api_url=_check_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL"), ("http", "https")),
+        clock=clock,
+    )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the database connection, migrations and repositories."""

@@ -1,0 +1,106 @@
+"""Opening the database: the async engine, SQLite pragmas, and migration state."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database is unreachable or not migrated to the current schema."""
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this version of Kith."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at (None when it has never been migrated)."""
+
+    def _read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(_read)
+
+
+async def ensure_migrated(engine: AsyncEngine) -> None:
+    """Raise DatabaseNotReady with one clear line unless the schema is at head."""
+    try:
+        current = await current_revision(engine)
+    except Exception as exc:  # any driver error means the database cannot be used
+        raise DatabaseNotReady(f"cannot open the database: {type(exc).__name__}") from exc
+    head = head_revision()
+    if current != head:
+        raise DatabaseNotReady(
+            "the database is not migrated"
+            + (f" (at {current}, need {head})" if current else "")
+            + ": run `kith db upgrade` first"
+        )
+
+
+async def upgrade(engine: AsyncEngine, url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision` on the engine's database."""
+
+    def _upgrade(connection: Connection) -> None:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def upgrade_blocking(url: str, revision: str = "head") -> None:
+    """Run `upgrade` from synchronous code (the CLI)."""
+
+    async def _run() -> None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine, url, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_run())

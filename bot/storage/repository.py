@@ -1,0 +1,278 @@
+"""Queries Kith runs, as small functions over an open connection, returning plain values.
+
+The per-message path is kept to a few statements: load the participant (with the
+conversation state), insert the inbound id, write the participant and the outbox rows,
+and commit once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.referral import STATUS_NEW
+from bot.storage.tables import (
+    anonymous_events,
+    inbound_messages,
+    outbox,
+    participants,
+    referral_status_history,
+    referrals,
+    staff_alerts,
+)
+from conversations.engine import ReferralDraft
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One channel address: opt-out, language and open conversation."""
+
+    address: str
+    channel: str
+    language: str
+    opted_out: bool
+    service_id: str | None
+    state: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class OutboundRow:
+    """A message to store in the outbox."""
+
+    channel: str
+    address: str
+    body: str
+    kind: str
+    urgent: bool
+    service_id: str | None
+    not_before: datetime
+    meta: dict[str, Any] | None = None
+
+
+async def load_participant(conn: AsyncConnection, address: str) -> Participant | None:
+    """The participant at `address`, or None."""
+    row = (
+        await conn.execute(select(participants).where(participants.c.address == address))
+    ).first()
+    if row is None:
+        return None
+    return Participant(
+        row.address, row.channel, row.language, row.opted_out, row.service_id, row.state
+    )
+
+
+async def save_participant(
+    conn: AsyncConnection,
+    existed: bool,
+    participant: Participant,
+    now: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """Insert or update the participant row (one statement)."""
+    values = {
+        "channel": participant.channel,
+        "language": participant.language,
+        "opted_out": participant.opted_out,
+        "service_id": participant.service_id,
+        "state": participant.state,
+        "updated_at": now,
+        "expires_at": expires_at,
+    }
+    if participant.opted_out and not existed:
+        values["opted_out_at"] = now
+    if existed:
+        await conn.execute(
+            update(participants)
+            .where(participants.c.address == participant.address)
+            .values(**values)
+        )
+    else:
+        await conn.execute(insert(participants).values(address=participant.address, **values))
+
+
+async def set_opt_out(conn: AsyncConnection, address: str, opted_out: bool, now: datetime) -> None:
+    """Record an opt-out or opt-in on an existing participant row."""
+    await conn.execute(
+        update(participants)
+        .where(participants.c.address == address)
+        .values(opted_out=opted_out, opted_out_at=now if opted_out else None)
+    )
+
+
+async def forget_participant(conn: AsyncConnection, address: str) -> None:
+    """Remove what was kept before consent (the row stays only while opted out)."""
+    await conn.execute(
+        delete(participants).where(
+            participants.c.address == address, participants.c.opted_out.is_(False)
+        )
+    )
+    await conn.execute(
+        update(participants)
+        .where(participants.c.address == address)
+        .values(state=None, service_id=None, expires_at=None)
+    )
+
+
+async def claim_inbound(
+    conn: AsyncConnection, channel: str, external_id: str, now: datetime
+) -> bool:
+    """Record a provider message id; False when it was already processed."""
+    values = {"channel": channel, "external_id": external_id, "received_at": now}
+    dialect = conn.dialect.name
+    statement = (
+        pg_insert(inbound_messages) if dialect == "postgresql" else sqlite_insert(inbound_messages)
+    ).values(**values)
+    result = await conn.execute(statement.on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+async def queue(conn: AsyncConnection, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
+    """Store outbound messages as `queued`; returns their ids in order."""
+    ids: list[int] = []
+    for row in rows:
+        result = await conn.execute(
+            insert(outbox)
+            .values(
+                channel=row.channel,
+                address=row.address,
+                body=row.body,
+                kind=row.kind,
+                urgent=row.urgent,
+                service_id=row.service_id,
+                meta=row.meta,
+                status="queued",
+                attempts=0,
+                not_before=row.not_before,
+                created_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        ids.append(result.scalar_one())
+    return ids
+
+
+async def insert_referral(
+    conn: AsyncConnection, draft: ReferralDraft, channel: str, address: str
+) -> int:
+    """Store a screened referral with status `new` and its first history entry."""
+    result = await conn.execute(
+        insert(referrals)
+        .values(
+            service_id=draft.service_id,
+            channel=channel,
+            address=address,
+            language=draft.language,
+            referrer=draft.referrer,
+            answers=draft.answers,
+            outcome=draft.outcome,
+            reasons=list(draft.reasons),
+            priority=list(draft.priority),
+            urgent=draft.urgent,
+            status=STATUS_NEW,
+            consent_at=draft.consent_at,
+            created_at=draft.received_at,
+            first_contact_due=draft.first_contact_due,
+            first_meeting_due=draft.first_meeting_due,
+        )
+        .returning(referrals.c.id)
+    )
+    referral_id = int(result.scalar_one())
+    await conn.execute(
+        insert(referral_status_history).values(
+            referral_id=referral_id,
+            status=STATUS_NEW,
+            note=f"screening: {draft.outcome}",
+            changed_at=draft.received_at,
+            changed_by="kith",
+        )
+    )
+    return referral_id
+
+
+async def add_history(
+    conn: AsyncConnection, referral_id: int, status: str, note: str | None, now: datetime, by: str
+) -> None:
+    """Append to a referral's status history (and set its status)."""
+    await conn.execute(update(referrals).where(referrals.c.id == referral_id).values(status=status))
+    await conn.execute(
+        insert(referral_status_history).values(
+            referral_id=referral_id, status=status, note=note, changed_at=now, changed_by=by
+        )
+    )
+
+
+async def add_alert(
+    conn: AsyncConnection,
+    kind: str,
+    service_id: str | None,
+    address: str,
+    referral_id: int | None,
+    now: datetime,
+) -> int:
+    """A staff alert (crisis words, a person asked for)."""
+    result = await conn.execute(
+        insert(staff_alerts)
+        .values(
+            kind=kind,
+            service_id=service_id,
+            address=address,
+            referral_id=referral_id,
+            created_at=now,
+        )
+        .returning(staff_alerts.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def count_event(conn: AsyncConnection, service_id: str, kind: str, now: datetime) -> None:
+    """An anonymous monitoring count: service, kind of event and day only."""
+    await conn.execute(
+        insert(anonymous_events).values(service_id=service_id, kind=kind, day=now.date())
+    )
+
+
+async def anonymous_count(conn: AsyncConnection, service_id: str, kind: str) -> int:
+    """How many anonymous events of `kind` a service has."""
+    result = await conn.execute(
+        select(func.count())
+        .select_from(anonymous_events)
+        .where(anonymous_events.c.service_id == service_id, anonymous_events.c.kind == kind)
+    )
+    return int(result.scalar_one())
+
+
+async def list_referrals(
+    conn: AsyncConnection, service_id: str | None = None, status: str | None = None
+) -> list[Row[Any]]:
+    """Referrals, oldest first, optionally for one service and status."""
+    query = select(referrals).order_by(referrals.c.id)
+    if service_id:
+        query = query.where(referrals.c.service_id == service_id)
+    if status:
+        query = query.where(referrals.c.status == status)
+    return list((await conn.execute(query)).all())
+
+
+async def get_referral(conn: AsyncConnection, referral_id: int) -> Row[Any] | None:
+    """One referral row, or None."""
+    return (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
+
+
+async def referral_history(conn: AsyncConnection, referral_id: int) -> list[Row[Any]]:
+    """A referral's status history, oldest first."""
+    return list(
+        (
+            await conn.execute(
+                select(referral_status_history)
+                .where(referral_status_history.c.referral_id == referral_id)
+                .order_by(referral_status_history.c.id)
+            )
+        ).all()
+    )

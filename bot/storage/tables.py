@@ -1,0 +1,162 @@
+"""The database schema, as SQLAlchemy Core tables (the migrations create the same)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always returns timezone-aware datetimes, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# One row per channel address: opt-out state, language, and the open conversation.
+# Before consent this is all Kith keeps about a person; it goes when the conversation
+# ends or expires unless the address has opted out.
+participants = Table(
+    "participants",
+    metadata,
+    Column("address", String(120), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("language", String(10), nullable=False, default="en"),
+    Column("opted_out", Boolean, nullable=False, default=False),
+    Column("opted_out_at", AwareDateTime, nullable=True),
+    Column("service_id", String(80), nullable=True),
+    Column("state", JSON, nullable=True),
+    Column("updated_at", AwareDateTime, nullable=False),
+    Column("expires_at", AwareDateTime, nullable=True),
+)
+Index("ix_participants_expires_at", participants.c.expires_at)
+
+# Provider message ids already processed (Twilio retries the same MessageSid).
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(80), nullable=False),
+    Column("received_at", AwareDateTime, nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_inbound_messages_channel_external"),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("referrer", String(40), nullable=True),
+    Column("answers", JSON, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("priority", JSON, nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("status", String(20), nullable=False),
+    Column("consent_at", AwareDateTime, nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("first_contact_due", AwareDateTime, nullable=True),
+    Column("first_meeting_due", AwareDateTime, nullable=True),
+)
+Index("ix_referrals_service_status", referrals.c.service_id, referrals.c.status)
+
+referral_status_history = Table(
+    "referral_status_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("changed_at", AwareDateTime, nullable=False),
+    Column("changed_by", String(80), nullable=False),
+)
+Index("ix_referral_status_history_referral", referral_status_history.c.referral_id)
+
+# Anonymous monitoring counts: only the service, what happened, and the day.
+anonymous_events = Table(
+    "anonymous_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("day", Date, nullable=False),
+)
+
+staff_alerts = Table(
+    "staff_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("service_id", String(80), nullable=True),
+    Column("address", String(120), nullable=False),
+    Column("referral_id", Integer, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("resolved_at", AwareDateTime, nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("service_id", String(80), nullable=True),
+    Column("meta", JSON, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", AwareDateTime, nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("sent_at", AwareDateTime, nullable=True),
+    Column("provider_ref", String(80), nullable=True),
+    Column("provider_status", String(40), nullable=True),
+    Column("error", String(200), nullable=True),
+)
+Index("ix_outbox_status_not_before", outbox.c.status, outbox.c.not_before)

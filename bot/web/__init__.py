@@ -1,0 +1,1 @@
+"""The aiohttp application: verify, parse, hand over, answer fast."""

@@ -1,0 +1,68 @@
+"""`kith serve`: the web app and the outbox dispatcher in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import web
+
+from bot.channels.sms_twilio import TwilioSender
+from bot.delivery.senders import Sender
+from bot.runtime import open_runtime
+from bot.settings import Settings
+from bot.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def _senders(settings: Settings) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {}
+    if settings.twilio_configured:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        callback = (settings.public_url + "/sms/twilio/status") if settings.public_url else None
+        senders["sms"] = TwilioSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            settings.twilio_messaging_service_sid,
+            settings.twilio_api_url,
+            callback,
+        )
+    else:
+        log.warning(
+            "SMS replies stay queued in the outbox (`kith outbox list`): missing %s",
+            ", ".join(settings.missing_for_sms()),
+        )
+    return senders
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    senders = _senders(settings)
+    async with open_runtime(settings, senders) as runtime:
+        runner = web.AppRunner(create_app(runtime), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        log.info("kith serving on http://%s:%d", host, port)
+        dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
+        try:
+            await asyncio.Event().wait()
+        finally:
+            dispatching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatching
+            await runner.cleanup()
+            for sender in senders.values():
+                if isinstance(sender, TwilioSender):
+                    await sender.close()
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    """Run until interrupted."""
+    try:
+        asyncio.run(_serve(settings, host, port))
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,1 @@
+"""The conversation engine: service definitions, questions, rules and keywords."""

@@ -1,0 +1,486 @@
+"""Service definitions: one YAML file per service, checked and turned into typed objects.
+
+The format is documented field by field in docs/service-definitions.md. Every error
+names the file and line (`kith services check FILE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from bot.core.deadlines import CoreHours, DeadlinePolicy
+from conversations.answers import Choice
+from conversations.conditions import Condition, ConditionError, parse_condition
+from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
+from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
+
+SHIPPED_SERVICES_DIR = Path(__file__).parent / "services"
+OUTCOMES = ("not_accepted", "needs_review")
+NATIONS = ("england", "wales", "scotland", "northern_ireland")
+DEADLINE_NAMES = ("first_contact", "first_meeting", "first_contact_if_urgent")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A place to send someone: the provider fills in numbers; Kith ships none local."""
+
+    key: str
+    label: str
+    phone: str | None = None
+    text: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a service's conversation."""
+
+    field: str
+    kind: str
+    prompt: str
+    prompt_other: str | None = None
+    choices: tuple[Choice, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    ask_if: Condition | None = None
+    optional: bool = False
+    example: str | None = None
+    clause: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An eligibility or exclusion rule: when it holds, the outcome is at most `outcome`."""
+
+    reason: str
+    when: Condition
+    outcome: str
+    explain: str
+    signpost: tuple[str, ...] = ()
+    clause: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A response-time promise of the service, with the seed clause it comes from."""
+
+    policy: DeadlinePolicy
+    clause: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything Kith needs to run one service, read from its definition file."""
+
+    id: str
+    name: str
+    short_name: str
+    seed: str | None
+    nation: str
+    area: str | None
+    questions: tuple[Question, ...]
+    rules: tuple[Rule, ...]
+    deadlines: dict[str, Deadline]
+    contacts: dict[str, Contact]
+    priority_clauses: dict[str, str]
+    core_hours: CoreHours | None = None
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    sms_numbers: tuple[str, ...] = ()
+    referral_sources: tuple[str, ...] = ()
+    enabled: bool = True
+    accepted_next_step: str = ""
+    local_crisis_lines: tuple[str, ...] = ()
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def question(self, field_name: str) -> Question:
+        """The question that asks `field_name`."""
+        for question in self.questions:
+            if question.field == field_name:
+                return question
+        raise KeyError(field_name)
+
+
+class _Reader:
+    """Reads one definition file, raising DefinitionError at the first problem."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, line: int | None, problem: str) -> DefinitionError:
+        return DefinitionError(self.path, line, problem)
+
+    def get(
+        self,
+        data: LinedDict,
+        key: str,
+        kind: type | tuple[type, ...],
+        required: bool = True,
+        default: Any = None,
+    ) -> Any:
+        if key not in data or data[key] is None:
+            if required:
+                raise self.fail(data.line, f"missing required key {key!r}")
+            return default
+        value = data[key]
+        if (isinstance(value, bool) and kind in (int, str)) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            expected = {"LinedDict": "a mapping", "LinedList": "a list"}.get(names, names)
+            raise self.fail(data.line_of(key), f"{key!r} must be {expected}")
+        return value
+
+    def text(self, data: LinedDict, key: str, required: bool = True) -> str | None:
+        value = self.get(data, key, (str, int, float), required)
+        if value is None:
+            return None
+        value = str(value).strip()
+        if required and not value:
+            raise self.fail(data.line_of(key), f"{key!r} must not be empty")
+        return value
+
+    def unknown_keys(self, data: LinedDict, allowed: set[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                raise self.fail(data.line_of(key), f"unknown key {key!r}")
+
+    def condition(self, data: LinedDict, key: str) -> Condition | None:
+        source = data.get(key)
+        if source is None:
+            return None
+        try:
+            return parse_condition(str(source) if not isinstance(source, bool) else "")
+        except ConditionError as exc:
+            raise self.fail(data.line_of(key), f"{key}: {exc}") from None
+
+    def clock(self, data: LinedDict, key: str) -> time:
+        value = data.get(key)
+        if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+            raise self.fail(data.line_of(key), f'{key!r} must be a time in quotes, like "09:00"')
+        hours, minutes = (int(part) for part in value.split(":"))
+        if hours > 23 or minutes > 59:
+            raise self.fail(data.line_of(key), f"{key!r} is not a time of day")
+        return time(hours, minutes)
+
+
+def _read_choices(reader: _Reader, item: LinedDict, field_name: str) -> tuple[Choice, ...]:
+    raw = reader.get(item, "choices", LinedList)
+    choices: list[Choice] = []
+    for index, entry in enumerate(raw):
+        line = raw.item_lines[index]
+        if not isinstance(entry, LinedDict):
+            raise reader.fail(line, "each choice must be a mapping with key and label")
+        reader.unknown_keys(entry, {"key", "label", "clause"})
+        key = reader.text(entry, "key")
+        label = reader.text(entry, "label")
+        assert key is not None and label is not None
+        if not _KEY.match(key):
+            raise reader.fail(line, f"choice key {key!r} must be lower_snake_case")
+        if any(existing.key == key for existing in choices):
+            raise reader.fail(line, f"choice key {key!r} appears twice")
+        choices.append(Choice(key=key, label=label))
+    if len(choices) < 2:
+        raise reader.fail(raw.line, "a choice question needs at least two choices")
+    if field_name in MONITORING_FIELDS and PREFER_NOT_TO_SAY not in {c.key for c in choices}:
+        raise reader.fail(raw.line, f"{field_name} must offer {PREFER_NOT_TO_SAY!r}")
+    return tuple(choices)
+
+
+_QUESTION_KEYS = {
+    "field",
+    "kind",
+    "prompt",
+    "prompt_other",
+    "choices",
+    "min",
+    "max",
+    "ask_if",
+    "optional",
+    "example",
+    "clause",
+    "custom",
+}
+
+
+def _read_question(reader: _Reader, item: LinedDict) -> tuple[Question, dict[str, str]]:
+    reader.unknown_keys(item, _QUESTION_KEYS)
+    name = reader.text(item, "field")
+    kind = reader.text(item, "kind")
+    prompt = reader.text(item, "prompt")
+    assert name is not None and kind is not None and prompt is not None
+    if not _KEY.match(name):
+        raise reader.fail(item.line_of("field"), f"field name {name!r} must be lower_snake_case")
+    if kind not in KINDS:
+        raise reader.fail(item.line_of("kind"), f"kind {kind!r} is not one of {sorted(KINDS)}")
+    custom = reader.get(item, "custom", bool, required=False, default=False)
+    if name in FIELDS:
+        if custom:
+            raise reader.fail(item.line_of("custom"), f"{name!r} is a shared field, not custom")
+        if FIELDS[name] != kind:
+            raise reader.fail(item.line_of("kind"), f"{name!r} is a {FIELDS[name]} field")
+    elif not custom:
+        raise reader.fail(
+            item.line_of("field"),
+            f"{name!r} is not in the data dictionary (add `custom: true` if meant)",
+        )
+    choices: tuple[Choice, ...] = ()
+    clauses: dict[str, str] = {}
+    if kind in ("choice", "multi"):
+        choices = _read_choices(reader, item, name)
+        for entry in item["choices"]:
+            if entry.get("clause") is not None:
+                clauses[str(entry["key"])] = str(entry["clause"])
+    elif "choices" in item:
+        raise reader.fail(item.line_of("choices"), f"a {kind} question has no choices")
+    minimum = reader.get(item, "min", int, required=False)
+    maximum = reader.get(item, "max", int, required=False)
+    if (minimum is not None or maximum is not None) and kind != "number":
+        raise reader.fail(item.line, "min and max are only for number questions")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise reader.fail(item.line_of("min"), "min is greater than max")
+    question = Question(
+        field=name,
+        kind=kind,
+        prompt=prompt,
+        prompt_other=reader.text(item, "prompt_other", required=False),
+        choices=choices,
+        minimum=minimum,
+        maximum=maximum,
+        ask_if=reader.condition(item, "ask_if"),
+        optional=reader.get(item, "optional", bool, required=False, default=False),
+        example=reader.text(item, "example", required=False),
+        clause=reader.text(item, "clause", required=False),
+        line=item.line,
+    )
+    return question, clauses
+
+
+def _read_rule(reader: _Reader, item: LinedDict, contacts: dict[str, Contact]) -> Rule:
+    reader.unknown_keys(item, {"reason", "when", "outcome", "explain", "signpost", "clause"})
+    reason = reader.text(item, "reason")
+    outcome = reader.text(item, "outcome")
+    explain = reader.text(item, "explain")
+    assert reason is not None and outcome is not None and explain is not None
+    if not _KEY.match(reason):
+        raise reader.fail(
+            item.line_of("reason"), f"reason code {reason!r} must be lower_snake_case"
+        )
+    if outcome not in OUTCOMES:
+        raise reader.fail(item.line_of("outcome"), f"outcome must be one of {list(OUTCOMES)}")
+    when = reader.condition(item, "when")
+    if when is None:
+        raise reader.fail(item.line, "missing required key 'when'")
+    signpost = reader.get(item, "signpost", LinedList, required=False, default=LinedList())
+    for index, key in enumerate(signpost):
+        if key not in contacts:
+            raise reader.fail(signpost.item_lines[index], f"signpost {key!r} is not in contacts")
+    return Rule(
+        reason=reason,
+        when=when,
+        outcome=outcome,
+        explain=explain,
+        signpost=tuple(signpost),
+        clause=reader.text(item, "clause", required=False),
+        line=item.line,
+    )
+
+
+def _read_deadlines(reader: _Reader, data: LinedDict) -> dict[str, Deadline]:
+    raw = reader.get(data, "deadlines", LinedDict)
+    deadlines: dict[str, Deadline] = {}
+    for name, spec in raw.items():
+        line = raw.line_of(name)
+        if name not in DEADLINE_NAMES:
+            raise reader.fail(line, f"deadline {name!r} is not one of {list(DEADLINE_NAMES)}")
+        if not isinstance(spec, LinedDict):
+            raise reader.fail(line, f"deadline {name!r} must be a mapping")
+        reader.unknown_keys(spec, {"working_days", "hours", "working_hours", "same_day", "clause"})
+        try:
+            policy = DeadlinePolicy(
+                working_days=reader.get(spec, "working_days", int, required=False),
+                hours=reader.get(spec, "hours", int, required=False),
+                working_hours=reader.get(
+                    spec, "working_hours", bool, required=False, default=False
+                ),
+                same_day=reader.get(spec, "same_day", bool, required=False, default=False),
+            )
+        except ValueError as exc:
+            raise reader.fail(line, f"deadline {name!r}: {exc}") from None
+        deadlines[name] = Deadline(policy, reader.text(spec, "clause", required=False))
+    if "first_contact" not in deadlines:
+        raise reader.fail(raw.line, "deadlines must include first_contact")
+    return deadlines
+
+
+def _read_contacts(reader: _Reader, data: LinedDict) -> dict[str, Contact]:
+    raw = reader.get(data, "contacts", LinedDict, required=False, default=LinedDict())
+    contacts: dict[str, Contact] = {}
+    for key, spec in raw.items():
+        if not isinstance(spec, LinedDict):
+            raise reader.fail(raw.line_of(key), f"contact {key!r} must be a mapping")
+        reader.unknown_keys(spec, {"label", "phone", "text", "website"})
+        label = reader.text(spec, "label")
+        assert label is not None
+        contacts[key] = Contact(
+            key=key,
+            label=label,
+            phone=reader.text(spec, "phone", required=False),
+            text=reader.text(spec, "text", required=False),
+            website=reader.text(spec, "website", required=False),
+        )
+    return contacts
+
+
+def _read_core_hours(reader: _Reader, data: LinedDict) -> CoreHours | None:
+    raw = reader.get(data, "core_hours", LinedDict, required=False)
+    if raw is None:
+        return None
+    reader.unknown_keys(raw, {"days", "start", "end", "clause"})
+    days = reader.get(raw, "days", LinedList)
+    for index, day in enumerate(days):
+        if day not in DAY_NAMES:
+            raise reader.fail(days.item_lines[index], f"day {day!r} is not one of {DAY_NAMES}")
+    start, end = reader.clock(raw, "start"), reader.clock(raw, "end")
+    if start >= end:
+        raise reader.fail(raw.line_of("end"), "core hours must end after they start")
+    return CoreHours(days=frozenset(DAY_NAMES.index(day) for day in days), start=start, end=end)
+
+
+_TOP_KEYS = {
+    "id",
+    "name",
+    "short_name",
+    "seed",
+    "nation",
+    "area",
+    "enabled",
+    "sms_numbers",
+    "contacts",
+    "core_hours",
+    "quiet_hours",
+    "deadlines",
+    "referral_sources",
+    "questions",
+    "rules",
+    "accepted_next_step",
+    "local_crisis_lines",
+    "notes",
+}
+
+
+def load_definition(path: Path) -> ServiceDefinition:
+    """Read and check one service definition; raise DefinitionError naming file and line."""
+    data = load_yaml(path)
+    reader = _Reader(path)
+    reader.unknown_keys(data, _TOP_KEYS)
+    service_id = reader.text(data, "id")
+    assert service_id is not None
+    if not _ID.match(service_id):
+        raise reader.fail(data.line_of("id"), f"id {service_id!r} must be lower-case-with-dashes")
+    if path.stem != service_id:
+        raise reader.fail(data.line_of("id"), f"id {service_id!r} must match the file name")
+    nation = reader.text(data, "nation", required=False) or "england"
+    if nation not in NATIONS:
+        raise reader.fail(data.line_of("nation"), f"nation must be one of {list(NATIONS)}")
+    contacts = _read_contacts(reader, data)
+    raw_questions = reader.get(data, "questions", LinedList)
+    questions: list[Question] = []
+    priority_clauses: dict[str, str] = {}
+    for index, item in enumerate(raw_questions):
+        if not isinstance(item, LinedDict):
+            raise reader.fail(raw_questions.item_lines[index], "each question must be a mapping")
+        question, clauses = _read_question(reader, item)
+        if any(q.field == question.field for q in questions):
+            raise reader.fail(item.line, f"field {question.field!r} is asked twice")
+        if question.field == "priority":
+            priority_clauses = clauses
+        questions.append(question)
+    if not questions:
+        raise reader.fail(raw_questions.line, "a service needs at least one question")
+    raw_rules = reader.get(data, "rules", LinedList, required=False, default=LinedList())
+    rules = []
+    for index, item in enumerate(raw_rules):
+        if not isinstance(item, LinedDict):
+            raise reader.fail(raw_rules.item_lines[index], "each rule must be a mapping")
+        rules.append(_read_rule(reader, item, contacts))
+    _check_fields_known(reader, questions, rules)
+    quiet = reader.get(data, "quiet_hours", LinedDict, required=False)
+    quiet_hours = (
+        (reader.clock(quiet, "start"), reader.clock(quiet, "end"))
+        if quiet
+        else (time(21, 0), time(8, 0))
+    )
+    area = reader.text(data, "area", required=False)
+    if area is None and any("area(" in rule.when.source for rule in rules):
+        raise reader.fail(data.line, "rules use area() but the service names no 'area'")
+    return ServiceDefinition(
+        id=service_id,
+        name=reader.text(data, "name") or "",
+        short_name=reader.text(data, "short_name", required=False)
+        or reader.text(data, "name")
+        or "",
+        seed=reader.text(data, "seed", required=False),
+        nation=nation,
+        area=area,
+        questions=tuple(questions),
+        rules=tuple(rules),
+        deadlines=_read_deadlines(reader, data),
+        contacts=contacts,
+        priority_clauses=priority_clauses,
+        core_hours=_read_core_hours(reader, data),
+        quiet_hours=quiet_hours,
+        sms_numbers=tuple(
+            str(n)
+            for n in reader.get(data, "sms_numbers", LinedList, required=False, default=LinedList())
+        ),
+        referral_sources=tuple(
+            str(s)
+            for s in reader.get(
+                data, "referral_sources", LinedList, required=False, default=LinedList()
+            )
+        ),
+        enabled=reader.get(data, "enabled", bool, required=False, default=True),
+        accepted_next_step=reader.text(data, "accepted_next_step", required=False) or "",
+        local_crisis_lines=tuple(
+            str(s)
+            for s in reader.get(
+                data, "local_crisis_lines", LinedList, required=False, default=LinedList()
+            )
+        ),
+        path=path,
+    )
+
+
+def _check_fields_known(reader: _Reader, questions: list[Question], rules: list[Rule]) -> None:
+    """Every field a condition reads must be asked earlier (for ask_if) or at all (rules)."""
+    asked: set[str] = set()
+    for question in questions:
+        if question.ask_if is not None:
+            unknown = question.ask_if.fields - asked
+            if unknown:
+                raise reader.fail(question.line, f"ask_if reads {sorted(unknown)} before asking")
+        asked.add(question.field)
+    for rule in rules:
+        unknown = rule.when.fields - asked
+        if unknown:
+            raise reader.fail(rule.line, f"rule {rule.reason!r} reads unasked {sorted(unknown)}")
+
+
+def load_services(*folders: Path | None) -> dict[str, ServiceDefinition]:
+    """All definitions in the shipped folder then in `folders` (later ones override by id)."""
+    services: dict[str, ServiceDefinition] = {}
+    for folder in (SHIPPED_SERVICES_DIR, *folders):
+        if folder is None:
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            definition = load_definition(path)
+            services[definition.id] = definition
+    return services

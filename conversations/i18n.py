@@ -1,0 +1,107 @@
+"""Gettext catalogs and word lists per language; the language is chosen per message.
+
+Catalogs live in the `locales` package (`locales/<code>/LC_MESSAGES/kith.mo`) and are
+loaded once per language. English message ids are the English text, so English needs
+no translation to be complete; any missing translation falls back to English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.support import NullTranslations, Translations
+
+import locales
+from conversations.answers import fold
+
+LOCALES_DIR = Path(locales.__file__).parent
+DEFAULT_LANGUAGE = "en"
+WORD_LISTS = (
+    "opt_out",
+    "opt_in",
+    "help",
+    "language",
+    "back",
+    "restart",
+    "person",
+    "skip",
+    "yes",
+    "no",
+    "crisis",
+)
+
+
+def available_languages() -> tuple[str, ...]:
+    """Language codes with a catalog or word list shipped, English first."""
+    codes = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "words.yaml").is_file())
+    return tuple(sorted(codes, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
+
+def language_name(code: str) -> str:
+    """The language's own name for itself (English, اردو, Polski...)."""
+    try:
+        return Locale.parse(code).get_display_name(code) or code
+    except (ValueError, TypeError):
+        return code
+
+
+@dataclass(frozen=True)
+class WordList:
+    """Folded always-on words and crisis phrases for one language."""
+
+    words: dict[str, frozenset[str]]
+    crisis: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=32)
+def word_list(code: str) -> WordList:
+    """The word list for `code` (empty when the language ships none)."""
+    path = LOCALES_DIR / code / "words.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    words = {name: frozenset(fold(str(w)) for w in raw.get(name) or ()) for name in WORD_LISTS}
+    phrases = sorted(words["crisis"], key=len, reverse=True)
+    crisis = (
+        re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
+        if phrases
+        else None
+    )
+    return WordList(words=words, crisis=crisis)
+
+
+class Translator:
+    """Gettext and date formatting for one language."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code if code in available_languages() else DEFAULT_LANGUAGE
+        loaded = Translations.load(str(LOCALES_DIR), [self.code], domain="kith")
+        self._translations: NullTranslations = loaded
+
+    def gettext(self, message: str) -> str:
+        """`message` in this language (English when not translated)."""
+        return self._translations.gettext(message)
+
+    def format_day(self, moment: datetime) -> str:
+        """A date as a person says it: `Thursday 9 April`."""
+        return format_date(moment, "EEEE d MMMM", locale=self.code)
+
+    def format_clock(self, moment: datetime) -> str:
+        """A time of day as a person says it: `5:00 pm`."""
+        return format_time(moment, "h:mm a", locale=self.code)
+
+    @property
+    def right_to_left(self) -> bool:
+        """True for scripts written right to left (Urdu, Arabic)."""
+        return Locale.parse(self.code).character_order == "right-to-left"
+
+
+@lru_cache(maxsize=32)
+def translator(code: str) -> Translator:
+    """The shared Translator for `code`."""
+    return Translator(code)

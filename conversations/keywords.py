@@ -1,0 +1,74 @@
+"""Always-on words (STOP, START, HELP, LANGUAGE, BACK, RESTART, PERSON) and crisis phrases.
+
+Words are recognised in English and in the person's chosen language. An always-on
+word counts only when it is the whole message (case, spaces and punctuation ignored),
+as Twilio decides for opt-outs; crisis phrases count anywhere in a message.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from conversations.answers import fold
+from conversations.i18n import DEFAULT_LANGUAGE, available_languages, word_list
+
+
+class Word(StrEnum):
+    """An always-on word's meaning."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    LANGUAGE = "language"
+    BACK = "back"
+    RESTART = "restart"
+    PERSON = "person"
+
+
+_ORDER = (Word.OPT_OUT, Word.OPT_IN, Word.HELP, Word.LANGUAGE, Word.BACK, Word.RESTART, Word.PERSON)
+
+
+def _languages(language: str) -> tuple[str, ...]:
+    return (DEFAULT_LANGUAGE,) if language == DEFAULT_LANGUAGE else (language, DEFAULT_LANGUAGE)
+
+
+def always_on_word(text: str, language: str) -> Word | None:
+    """The always-on word that `text` is, if the whole message is one."""
+    folded = fold(text)
+    if not folded:
+        return None
+    for code in _languages(language):
+        words = word_list(code).words
+        for word in _ORDER:
+            if folded in words[word.value]:
+                return word
+    return None
+
+
+def contains_opt_out(text: str, language: str) -> bool:
+    """True when a longer message includes an opt-out word (asked, not obeyed)."""
+    tokens = set(fold(text).split())
+    return any(tokens & word_list(code).words["opt_out"] for code in _languages(language))
+
+
+def is_word(text: str, name: str, language: str) -> bool:
+    """True when the whole of `text` is one of the `name` words (yes, no, skip...)."""
+    folded = fold(text)
+    return any(folded in word_list(code).words[name] for code in _languages(language))
+
+
+def words(name: str, language: str) -> frozenset[str]:
+    """All `name` words in the person's language and English."""
+    result: frozenset[str] = frozenset()
+    for code in _languages(language):
+        result |= word_list(code).words[name]
+    return result
+
+
+def has_crisis_phrase(text: str) -> bool:
+    """True when `text` holds a crisis phrase of any shipped language."""
+    folded = fold(text)
+    return any(
+        (pattern := word_list(code).crisis) is not None and pattern.search(folded)
+        for code in available_languages()
+    )

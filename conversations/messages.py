@@ -1,0 +1,255 @@
+"""The engine's fixed wording: every user-facing sentence, through gettext.
+
+Kept short and plain for a basic phone; SMS wording is discreet (no mention of mental
+health or of the person cared for), since someone else may read a text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conversations.definition import Contact, Question, ServiceDefinition
+from conversations.i18n import Translator, language_name
+
+NATIONAL_CRISIS_ROUTES = (
+    "If you are in danger now, call 999.",
+    "For urgent mental health help, call NHS 111 and choose option 2.",
+    "Samaritans: call 116 123, free, any time.",
+    "Or text SHOUT to 85258.",
+)
+
+
+def service_name(t: Translator, service: ServiceDefinition) -> str:
+    """The discreet short name of the service, translated."""
+    return t.gettext(service.short_name)
+
+
+def welcome(t: Translator, service: ServiceDefinition) -> str:
+    """The first message of a conversation."""
+    return t.gettext(
+        "{service}: you can refer yourself here. It takes about 5 minutes. "
+        "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
+    ).format(service=service_name(t, service))
+
+
+def consent_prompt(t: Translator, service: ServiceDefinition) -> str:
+    """The consent question: what is kept, who sees it, how to see or delete it."""
+    return t.gettext(
+        "First, your OK: we keep your answers and this number so {service} can contact you. "
+        "Only {service} staff see them. You can ask to see or delete them at any time. "
+        "Is that OK? Reply YES or NO."
+    ).format(service=service_name(t, service))
+
+
+def consent_declined(t: Translator, service: ServiceDefinition) -> str:
+    """Reply to NO at the consent question."""
+    return t.gettext(
+        "That's fine. We have not kept your answers. "
+        "If you change your mind, text us again any time."
+    )
+
+
+def prompt(t: Translator, question: Question, referrer: str | None = None) -> str:
+    """A question as sent: the prompt, then numbered options or how to answer.
+
+    `prompt_other` is used when someone answers on another person's behalf.
+    """
+    on_behalf = referrer not in (None, "self") and question.prompt_other
+    text = t.gettext(
+        question.prompt_other if on_behalf and question.prompt_other else question.prompt
+    )
+    if question.kind in ("choice", "multi"):
+        options = "\n".join(
+            f"{n} {t.gettext(choice.label)}" for n, choice in enumerate(question.choices, 1)
+        )
+        ending = (
+            t.gettext("Reply with a number.")
+            if question.kind == "choice"
+            else t.gettext("Reply with one or more numbers, like 1,3.")
+        )
+        text = f"{text}\n{options}\n{ending}"
+    elif question.kind == "yes_no":
+        text = f"{text} " + t.gettext("Reply YES or NO.")
+    if question.optional:
+        text = f"{text} " + t.gettext("Or reply SKIP.")
+    return text
+
+
+def reask(t: Translator, question: Question, problem: str) -> str:
+    """A short re-ask after an answer that did not fit, with an example."""
+    example = t.gettext(question.example) if question.example else None
+    if problem == "yes_no":
+        return t.gettext("Sorry, please reply YES or NO.")
+    if problem == "number_range" and question.minimum is not None and question.maximum is not None:
+        return t.gettext("Sorry, please reply with a number from {low} to {high}.").format(
+            low=question.minimum, high=question.maximum
+        )
+    if problem in ("number", "number_range"):
+        return t.gettext("Sorry, please reply with a number, for example {example}.").format(
+            example=example or "45"
+        )
+    if problem == "choice":
+        return t.gettext("Sorry, please reply with the number of one option, for example 1.")
+    if problem == "multi":
+        return t.gettext("Sorry, please reply with one or more option numbers, for example 1,3.")
+    if problem == "postcode":
+        return t.gettext("Sorry, please reply with a full postcode, for example {example}.").format(
+            example=example or "HD1 2AB"
+        )
+    if problem == "date":
+        return t.gettext("Sorry, please reply with a date, for example 25/12/1980.")
+    if problem == "text_long":
+        return t.gettext("Sorry, that is a bit long. Please use 500 characters or fewer.")
+    return t.gettext("Sorry, please reply with a few words.")
+
+
+def offer_person(t: Translator, service: ServiceDefinition) -> str:
+    """After three answers that did not fit: offer a person."""
+    return t.gettext(
+        "Sorry this is hard. Reply PERSON and someone from {service} will contact you. "
+        "Or try again."
+    ).format(service=service_name(t, service))
+
+
+def contact_line(t: Translator, contact: Contact) -> str:
+    """A signpost: the place's name and whatever ways to reach it the provider filled in."""
+    parts = [t.gettext(contact.label)]
+    if contact.phone:
+        parts.append(t.gettext("call {number}").format(number=contact.phone))
+    if contact.text:
+        parts.append(t.gettext("text {number}").format(number=contact.text))
+    if contact.website:
+        parts.append(contact.website)
+    return ", ".join(parts)
+
+
+def help_text(t: Translator, service: ServiceDefinition) -> str:
+    """HELP: who the service is and how to reach a person."""
+    own = service.contacts.get("service")
+    reach = (
+        t.gettext("To reach a person: {contact}.").format(contact=contact_line(t, own))
+        if own and (own.phone or own.text or own.website)
+        else t.gettext("Reply PERSON and someone will contact you.")
+    )
+    return " ".join(
+        (
+            t.gettext("This is {service}.").format(service=t.gettext(service.name)),
+            reach,
+            t.gettext("This is not an emergency service: in danger, call 999."),
+            t.gettext("Reply STOP to stop messages."),
+        )
+    )
+
+
+def crisis_routes(t: Translator, service: ServiceDefinition) -> str:
+    """The crisis reply: national routes (and the provider's local lines), at once."""
+    lines = [t.gettext("We are worried about you. We cannot give crisis support by text.")]
+    lines += [t.gettext(line) for line in NATIONAL_CRISIS_ROUTES]
+    lines += [t.gettext(line) for line in service.local_crisis_lines]
+    return "\n".join(lines)
+
+
+def language_menu(t: Translator, codes: tuple[str, ...]) -> str:
+    """The LANGUAGE menu, each language in its own name."""
+    options = "\n".join(f"{n} {language_name(code)}" for n, code in enumerate(codes, 1))
+    return t.gettext("Which language?") + "\n" + options
+
+
+def opted_out(t: Translator, service: ServiceDefinition) -> str:
+    """Confirmation of STOP."""
+    return t.gettext("You will get no more messages from {service}. Reply START to undo.").format(
+        service=service_name(t, service)
+    )
+
+
+def opted_in(t: Translator, service: ServiceDefinition) -> str:
+    """Confirmation of START."""
+    return t.gettext("You can get messages from {service} again.").format(
+        service=service_name(t, service)
+    )
+
+
+def opt_out_hint(t: Translator) -> str:
+    """For a longer message holding an opt-out word."""
+    return t.gettext("To stop all messages, reply STOP on its own.")
+
+
+def due_phrase(t: Translator, due: datetime) -> str:
+    """`Thursday 9 April`, or `5:00 pm on Friday 27 November` for a deadline in hours."""
+    if (due.hour, due.minute) == (23, 59):
+        return t.format_day(due)
+    return t.gettext("{time} on {day}").format(time=t.format_clock(due), day=t.format_day(due))
+
+
+def accepted(t: Translator, service: ServiceDefinition, due: str) -> str:
+    """Acknowledgement of an accepted referral: what happens next and by when."""
+    next_step = t.gettext(service.accepted_next_step) if service.accepted_next_step else ""
+    return " ".join(
+        filter(
+            None,
+            (
+                t.gettext("Thank you. Your referral to {service} is sent.").format(
+                    service=service_name(t, service)
+                ),
+                next_step,
+                t.gettext("We will contact you by {due}.").format(due=due),
+            ),
+        )
+    )
+
+
+def needs_review(t: Translator, service: ServiceDefinition, due: str) -> str:
+    """Acknowledgement when a person must decide."""
+    return t.gettext(
+        "Thank you. A member of the {service} team will look at your answers "
+        "and contact you by {due}."
+    ).format(service=service_name(t, service), due=due)
+
+
+def not_accepted(
+    t: Translator,
+    service: ServiceDefinition,
+    explanations: list[str],
+    signposts: list[str],
+    due: str,
+) -> str:
+    """Kind explanation, where else to go, and that a person will check."""
+    parts = [t.gettext("Thank you for your answers.")]
+    parts += explanations
+    if signposts:
+        parts.append(t.gettext("You could contact: {places}.").format(places="; ".join(signposts)))
+    parts.append(
+        t.gettext(
+            "A person from {service} will check this and contact you by {due}. "
+            "Reply PERSON to ask for someone sooner."
+        ).format(service=service_name(t, service), due=due)
+    )
+    return " ".join(parts)
+
+
+def person_requested(t: Translator, service: ServiceDefinition, due: str) -> str:
+    """Reply to PERSON once a referral or callback is recorded."""
+    return t.gettext("Thank you. Someone from {service} will contact you by {due}.").format(
+        service=service_name(t, service), due=due
+    )
+
+
+def already_done(t: Translator, service: ServiceDefinition, due: str) -> str:
+    """A message after the referral was made."""
+    return t.gettext(
+        "Your referral to {service} is with us. We will contact you by {due}. "
+        "Reply RESTART to make a new referral."
+    ).format(service=service_name(t, service), due=due)
+
+
+def carry_on(t: Translator) -> str:
+    """After crisis routes, before repeating the open question."""
+    return t.gettext("When you are ready, you can carry on:")
+
+
+def expired(t: Translator, service: ServiceDefinition) -> str:
+    """Sent (outside quiet hours) when an unfinished conversation expires."""
+    return t.gettext(
+        "Your referral to {service} was not finished, so we have not kept your answers. "
+        "Text us any time to start again."
+    ).format(service=service_name(t, service))

@@ -1,0 +1,54 @@
+"""The services Kith runs: shipped definitions plus a provider's folder, with their areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conversations.areas import SHIPPED_AREAS_DIR, Area, load_areas
+from conversations.definition import ServiceDefinition, load_services
+from conversations.engine import Engine
+from conversations.yamlfile import DefinitionError
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Loaded service definitions and one engine per service."""
+
+    services: dict[str, ServiceDefinition]
+    engines: dict[str, Engine]
+
+    def engine(self, service_id: str) -> Engine:
+        """The engine of `service_id` (KeyError when there is no such service)."""
+        return self.engines[service_id]
+
+    def enabled(self) -> list[ServiceDefinition]:
+        """Enabled services, in id order."""
+        return [s for s in sorted(self.services.values(), key=lambda s: s.id) if s.enabled]
+
+    def for_number(self, number: str) -> ServiceDefinition | None:
+        """The enabled service whose definition lists `number` in sms_numbers."""
+        for service in self.enabled():
+            if number in service.sms_numbers:
+                return service
+        return None
+
+
+def load_registry(extra_dir: Path | None = None) -> Registry:
+    """Load shipped services and areas, then those in `extra_dir` (and `extra_dir/areas`)."""
+    services = load_services(extra_dir)
+    areas: dict[str, Area] = load_areas(
+        SHIPPED_AREAS_DIR,
+        *([extra_dir / "areas"] if extra_dir and (extra_dir / "areas").is_dir() else []),
+    )
+    engines: dict[str, Engine] = {}
+    for service in services.values():
+        area = None
+        if service.area is not None:
+            if service.area not in areas:
+                raise DefinitionError(
+                    service.path or service.id, None, f"area {service.area!r} has no area file"
+                )
+            area = areas[service.area]
+        engines[service.id] = Engine(service, area.match if area else None)
+    return Registry(services=services, engines=engines)

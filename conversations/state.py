@@ -1,0 +1,38 @@
+"""What the engine remembers between messages, stored as JSON after every step."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CONSENT = "consent"
+QUESTION = "question"
+DONE = "done"
+
+
+@dataclass
+class ConversationState:
+    """The position of one person's conversation with one service."""
+
+    service_id: str
+    language: str
+    phase: str = CONSENT
+    position: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    invalid: int = 0
+    consent_at: str | None = None
+    choosing_language: bool = False
+    referral_id: int | None = None
+    due_text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationState:
+        """Rebuild from `to_json` output, ignoring keys from other versions."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)

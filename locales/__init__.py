@@ -1,0 +1,1 @@
+"""Gettext catalogs and per-language word lists (always-on words, crisis phrases)."""
