@@ -1,0 +1,166 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, and the `kith` command.
+
+PostgreSQL tests run against KITH_TEST_DATABASE_URL (default: the local server), in a
+fresh database made for this run and dropped after it. When PostgreSQL cannot be
+reached they are skipped, except with CI=true, where that fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import DEFAULT_TEST_DATABASE_URL
+from bot.storage.database import create_engine, upgrade
+
+KITH = shutil.which("kith", path=str(Path(sys.executable).parent)) or "kith"
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("KITH_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+
+
+async def _pg_execute(url: str, statement: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        timeout=5,
+    )
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    admin = _pg_admin_url()
+    name = f"kith_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # unreachable server, refused login...
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and unreachable: {exc!r}")
+        pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty (un-migrated) database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'kith.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    name = f"t{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_url()
+    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database engine (both backends)."""
+    engine = create_engine(database_url)
+    await upgrade(engine, database_url)
+    yield engine
+    await engine.dispose()
+
+
+@dataclass
+class Kith:
+    """Runs the installed `kith` command against one database, as a user would."""
+
+    env: dict[str, str]
+    log: list[str] = field(default_factory=list)
+
+    def run(
+        self, *args: str, stdin: str = "", check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `kith ARGS`; fails the test on an unexpected exit status."""
+        result = subprocess.run(
+            [KITH, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**self.env, **(env or {})},
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"kith {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+            )
+        return result
+
+    def chat(
+        self,
+        service: str,
+        lines: list[str],
+        address: str = "console:test",
+        clock: str | None = None,
+        lang: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Send `lines` through `kith chat --json`; return every outbound message."""
+        args = ["chat", "--service", service, "--json", "--from", address]
+        if lang:
+            args += ["--lang", lang]
+        result = self.run(
+            *args,
+            stdin="".join(line + "\n" for line in lines),
+            env={"KITH_CLOCK": clock} if clock else None,
+        )
+        return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+    def referrals(self, *args: str) -> list[dict[str, Any]]:
+        """`kith referrals list --json` as Python objects."""
+        return list(json.loads(self.run("referrals", "list", "--json", *args).stdout))
+
+
+def _kith_env(url: str, tmp_path: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("KITH_", "TWILIO_", "TELEGRAM_"))
+    }
+    env["KITH_DATABASE_URL"] = url
+    env["PYTHONPATH"] = ""
+    env["HOME"] = str(tmp_path)
+    return env
+
+
+@pytest.fixture
+def kith_sqlite(tmp_path: Path) -> Kith:
+    """The `kith` command on a migrated SQLite file."""
+    kith = Kith(_kith_env(f"sqlite+aiosqlite:///{tmp_path / 'kith.db'}", tmp_path))
+    kith.run("db", "upgrade")
+    return kith
+
+
+@pytest.fixture
+def kith(database_url: str, tmp_path: Path) -> Kith:
+    """The `kith` command on a migrated database, SQLite and PostgreSQL."""
+    kith = Kith(_kith_env(database_url, tmp_path))
+    kith.run("db", "upgrade")
+    return kith
