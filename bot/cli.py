@@ -101,7 +101,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kith` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The server logs its work; one-shot commands show only problems.
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # The Twilio client logs request bodies at INFO: keep message text out of the logs.
     logging.getLogger("twilio").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

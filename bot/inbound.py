@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.messages import InboundMessage
 from bot.storage import repository as repo
 from conversations.engine import Reply, StepResult
+from conversations.i18n import translator
 from conversations.registry import Registry
 from conversations.state import ConversationState
 
@@ -105,16 +107,43 @@ class InboundHandler:
         service_id = self.choose_service(message.service_hint, state.service_id if state else None)
         engine = self.registry.engine(service_id)
         language = (participant.language if participant else None) or message.language_hint or "en"
-        result = engine.step(
-            state,
-            message.text,
-            now,
-            opted_out=bool(participant and participant.opted_out),
-            language=language,
-        )
+        try:
+            result = engine.step(
+                state,
+                message.text,
+                now,
+                opted_out=bool(participant and participant.opted_out),
+                language=language,
+            )
+        except Exception as exc:  # a bug must not lose the message or the stored state
+            result = self._apology(exc, service_id, state, participant)
         handled = Handled()
         await self._store(conn, message, participant, service_id, result, handled)
         return handled
+
+    def _apology(
+        self,
+        exc: Exception,
+        service_id: str,
+        state: ConversationState | None,
+        participant: repo.Participant | None,
+    ) -> StepResult:
+        """Keep the state as it was and ask the person to try again."""
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        # Only the error's type and place: its message might hold what the person wrote.
+        log.error(
+            "conversation step failed",
+            extra={
+                "service": service_id,
+                "error": type(exc).__name__,
+                "at": f"{frame.filename}:{frame.lineno}",
+            },
+        )
+        language = state.language if state else (participant.language if participant else "en")
+        text = translator(language).gettext(
+            "Sorry, something went wrong on our side. Please send that again."
+        )
+        return StepResult(state, [Reply(text)])
 
     async def _store(
         self,

@@ -254,6 +254,8 @@ class Engine:
     def _ask_current(self, t: Translator, state: ConversationState) -> list[Reply]:
         if state.phase == CONSENT:
             return [self._consent(t)]
+        if state.phase == DONE or state.position is None:
+            return [Reply(say.already_done(t, self.service, state.due_text or ""))]
         return [self._ask(t, self._current(state), state)]
 
     def _ask(self, t: Translator, question: Question, state: ConversationState) -> Reply:

@@ -133,7 +133,7 @@ def help_text(t: Translator, service: ServiceDefinition) -> str:
     )
     return " ".join(
         (
-            t.gettext("This is {service}.").format(service=t.gettext(service.name)),
+            t.gettext("This is {service}.").format(service=service_name(t, service)),
             reach,
             t.gettext("This is not an emergency service: in danger, call 999."),
             t.gettext("Reply STOP to stop messages."),

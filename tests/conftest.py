@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -132,6 +133,19 @@ class Kith:
             env={"KITH_CLOCK": clock} if clock else None,
         )
         return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query on this database (to check what was stored)."""
+
+        async def _run() -> list[tuple[Any, ...]]:
+            engine = create_engine(self.env["KITH_DATABASE_URL"])
+            try:
+                async with engine.connect() as conn:
+                    return [tuple(row) for row in (await conn.execute(text(query))).all()]
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(_run())
 
     def referrals(self, *args: str) -> list[dict[str, Any]]:
         """`kith referrals list --json` as Python objects."""
