@@ -78,7 +78,10 @@ def load_yaml(path: Path) -> LinedDict:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise DefinitionError(path, line, f"not valid YAML: {exc.problem}") from None
+        context = ""
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            context = f" ({exc.context} on line {exc.context_mark.line + 1})"
+        raise DefinitionError(path, line, f"not valid YAML: {exc.problem}{context}") from None
     if node is None:
         raise DefinitionError(path, 1, "the file is empty")
     data = _convert(node, path)
