@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.messages import InboundMessage
@@ -84,8 +85,14 @@ class InboundHandler:
         """Process one message exactly once; returns the ids of queued replies."""
         lock = self._lock(message.address)
         async with lock:
-            async with self.db.begin() as conn:
-                handled = await self._handle(conn, message)
+            try:
+                async with self.db.begin() as conn:
+                    handled = await self._handle(conn, message)
+            except IntegrityError:
+                # Another process stored this person's first message at the same moment:
+                # run the step again on what it stored.
+                async with self.db.begin() as conn:
+                    handled = await self._handle(conn, message)
         if handled.outbox_ids and self.on_queued is not None:
             self.on_queued()
         return handled

@@ -58,9 +58,11 @@ class OutboundRow:
 
 async def load_participant(conn: AsyncConnection, address: str) -> Participant | None:
     """The participant at `address`, or None."""
-    row = (
-        await conn.execute(select(participants).where(participants.c.address == address))
-    ).first()
+    query = select(participants).where(participants.c.address == address)
+    if conn.dialect.name == "postgresql":
+        # Another process handling the same person waits here until this step commits.
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     return Participant(

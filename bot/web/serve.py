@@ -30,11 +30,6 @@ def _senders(settings: Settings) -> dict[str, Sender]:
             settings.twilio_api_url,
             callback,
         )
-    else:
-        log.warning(
-            "SMS replies stay queued in the outbox (`kith outbox list`): missing %s",
-            ", ".join(settings.missing_for_sms()),
-        )
     return senders
 
 
@@ -46,6 +41,11 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         site = web.TCPSite(runner, host, port)
         await site.start()
         log.info("kith serving on http://%s:%d", host, port)
+        if "sms" not in senders:
+            log.warning(
+                "SMS replies stay queued in the outbox (`kith outbox list`): missing %s",
+                ", ".join(settings.missing_for_sms()),
+            )
         dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
         try:
             await asyncio.Event().wait()
