@@ -13,6 +13,7 @@ from bot.delivery.senders import Sender
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
+from scheduler.runner import start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,11 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
                 ", ".join(settings.missing_for_sms()),
             )
         dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
+        jobs = start_scheduler(runtime)
         try:
             await asyncio.Event().wait()
         finally:
+            jobs.shutdown(wait=False)
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching

@@ -1,0 +1,120 @@
+"""Idle conversations expire after 7 days, and the notice waits for the end of the night."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.commands.chat import ConsoleSender
+from bot.core.messages import InboundMessage
+from bot.delivery.dispatcher import Dispatcher
+from bot.inbound import InboundHandler
+from bot.storage.tables import outbox, participants
+from conversations.registry import load_registry
+from scheduler.expiry import expire_idle
+from scheduler.quiet_hours import in_quiet_hours, release_time
+
+LONDON = ZoneInfo("Europe/London")
+SERVICE = "kirklees-carers-options"
+MONDAY_22 = datetime(2026, 11, 23, 22, 0, tzinfo=LONDON)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _start(handler: InboundHandler, address: str, texts: list[str]) -> None:
+    for text in texts:
+        await handler.handle(
+            InboundMessage("console", address, text, MONDAY_22, service_hint=SERVICE)
+        )
+
+
+async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
+    db: AsyncEngine,
+) -> None:
+    registry = load_registry()
+    handler = InboundHandler(db, registry)
+    printed = io.StringIO()
+    clock = Clock(MONDAY_22)
+    dispatcher = Dispatcher(db, {"console": ConsoleSender(printed, as_json=False)}, clock)
+    await _start(handler, "console:idle", ["hi", "yes", "1"])
+    await _start(handler, "console:stopped", ["hi", "STOP"])
+    await dispatcher.run_once()  # the direct replies go at once, even at 22:00
+    assert "How old are you?" in printed.getvalue()
+
+    assert await expire_idle(db, registry, MONDAY_22 + timedelta(days=6, hours=23)) == 0
+    expiry_time = MONDAY_22 + timedelta(days=7, minutes=1)  # Monday 30 Nov 22:01
+    assert await expire_idle(db, registry, expiry_time) == 2
+    async with db.connect() as conn:
+        kept = (await conn.execute(select(participants.c.address, participants.c.state))).all()
+        notice = (await conn.execute(select(outbox).where(outbox.c.kind == "expiry"))).one()
+    # Only the opt-out is kept, and nothing of the conversation.
+    assert [(row.address, row.state) for row in kept] == [("console:stopped", None)]
+    assert notice.address == "console:idle"
+    assert notice.urgent is False
+    assert notice.not_before == datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
+
+    before = printed.getvalue()
+    clock.now = datetime(2026, 12, 1, 7, 59, tzinfo=LONDON)
+    assert await dispatcher.run_once() == 0
+    assert printed.getvalue() == before
+    clock.now = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
+    assert await dispatcher.run_once() == 1
+    assert "was not finished" in printed.getvalue()[len(before) :]
+
+
+async def test_a_finished_referral_expires_silently(db: AsyncEngine) -> None:
+    registry = load_registry()
+    handler = InboundHandler(db, registry)
+    await _start(
+        handler,
+        "console:done",
+        [
+            "hi",
+            "yes",
+            "1",
+            "45",
+            "yes",
+            "1",
+            "40",
+            "yes",
+            "HD1 2AB",
+            "WF13 1AB",
+            "3",
+            "Sam",
+            "3",
+            "1",
+        ],
+    )
+    assert await expire_idle(db, registry, MONDAY_22 + timedelta(days=8)) == 1
+    async with db.connect() as conn:
+        kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()
+        left = (await conn.execute(select(participants.c.address))).all()
+    assert "expiry" not in kinds
+    assert left == []
+
+
+def test_quiet_hours_run_from_nine_at_night_to_eight_in_the_morning() -> None:
+    assert in_quiet_hours(datetime(2026, 6, 1, 21, 0, tzinfo=LONDON))
+    assert in_quiet_hours(datetime(2026, 6, 1, 7, 59, tzinfo=LONDON))
+    assert not in_quiet_hours(datetime(2026, 6, 1, 8, 0, tzinfo=LONDON))
+    assert not in_quiet_hours(datetime(2026, 6, 1, 20, 59, tzinfo=LONDON))
+    # 20:30 UTC in summer is 21:30 in London: quiet.
+    assert in_quiet_hours(datetime(2026, 6, 1, 20, 30, tzinfo=ZoneInfo("UTC")))
+    assert release_time(datetime(2026, 6, 1, 23, 0, tzinfo=LONDON)) == datetime(
+        2026, 6, 2, 8, 0, tzinfo=LONDON
+    )
+    assert release_time(datetime(2026, 6, 2, 3, 0, tzinfo=LONDON)) == datetime(
+        2026, 6, 2, 8, 0, tzinfo=LONDON
+    )
+    noon = datetime(2026, 6, 2, 12, 0, tzinfo=LONDON)
+    assert release_time(noon) == noon
