@@ -23,6 +23,7 @@ from bot.core.messages import InboundMessage
 from bot.storage import repository as repo
 from conversations.engine import Reply, StepResult
 from conversations.i18n import translator
+from conversations.menu import MENU_MARKER, MenuResult, menu_step
 from conversations.registry import Registry
 from conversations.state import ConversationState
 
@@ -104,20 +105,35 @@ class InboundHandler:
         ):
             return Handled(duplicate=True)
         participant = await repo.load_participant(conn, message.address)
-        state = (
-            ConversationState.from_json(participant.state)
-            if participant and participant.state
-            else None
-        )
+        saved = participant.state if participant else None
+        menu_shown = bool(saved and MENU_MARKER in saved)
+        state = ConversationState.from_json(saved) if saved and not menu_shown else None
         if state is not None and state.service_id not in self.registry.services:
             state = None  # the service was removed: start afresh
-        service_id = self.choose_service(message.service_hint, state.service_id if state else None)
-        engine = self.registry.engine(service_id)
         language = (participant.language if participant else None) or message.language_hint or "en"
+        text = message.text
+        try:
+            service_id = self.choose_service(
+                message.service_hint, state.service_id if state else None
+            )
+        except UnknownService:
+            if not self.registry.enabled():
+                raise
+            menu = menu_step(
+                self.registry.enabled(),
+                text,
+                language,
+                bool(participant and participant.opted_out),
+                menu_shown,
+            )
+            if menu.chosen is None:
+                return await self._store_menu(conn, message, participant, language, menu)
+            service_id, text = menu.chosen, ""  # the chosen service's conversation starts
+        engine = self.registry.engine(service_id)
         try:
             result = engine.step(
                 state,
-                message.text,
+                text,
                 now,
                 opted_out=bool(participant and participant.opted_out),
                 language=language,
@@ -127,6 +143,41 @@ class InboundHandler:
         handled = Handled()
         await self._store(conn, message, participant, service_id, result, handled)
         return handled
+
+    async def _store_menu(
+        self,
+        conn: AsyncConnection,
+        message: InboundMessage,
+        participant: repo.Participant | None,
+        language: str,
+        menu: MenuResult,
+    ) -> Handled:
+        """Keep only that the menu was shown (and any opt-out); queue its replies."""
+        now = message.received_at
+        opted_out = bool(participant and participant.opted_out)
+        if menu.opt_out is not None:
+            opted_out = menu.opt_out
+        saved = repo.Participant(
+            message.address, message.channel, language, opted_out, None, {MENU_MARKER: True}
+        )
+        await repo.save_participant(
+            conn, participant is not None, saved, now, now + self.idle_expiry
+        )
+        rows = [
+            repo.OutboundRow(
+                message.channel,
+                message.address,
+                text,
+                "opt_out" if menu.opt_out else "reply",
+                True,
+                None,
+                now,
+            )
+            for text in menu.replies
+        ]
+        if menu.crisis:
+            rows += await self._alert(conn, message, None, "crisis", None, now)
+        return Handled(outbox_ids=await repo.queue(conn, rows, now) if rows else [])
 
     def _apology(
         self,
@@ -208,7 +259,8 @@ class InboundHandler:
             await repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
         if result.crisis or (result.person_requested and result.referral is not None):
-            rows += await self._alert(conn, message, service_id, result, handled, now)
+            kind = "crisis" if result.crisis else "person"
+            rows += await self._alert(conn, message, service_id, kind, handled.referral_id, now)
         if rows:
             handled.outbox_ids = await repo.queue(conn, rows, now)
 
@@ -231,21 +283,20 @@ class InboundHandler:
         self,
         conn: AsyncConnection,
         message: InboundMessage,
-        service_id: str,
-        result: StepResult,
-        handled: Handled,
+        service_id: str | None,
+        kind: str,
+        referral_id: int | None,
         now: datetime,
     ) -> list[repo.OutboundRow]:
-        kind = "crisis" if result.crisis else "person"
-        alert_id = await repo.add_alert(
-            conn, kind, service_id, message.address, handled.referral_id, now
-        )
+        """Record a staff alert and queue it to each on-call contact."""
+        alert_id = await repo.add_alert(conn, kind, service_id, message.address, referral_id, now)
         log.warning(
             "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
         )
         what = "crisis words" if kind == "crisis" else "a request for a person"
         # On-call staff need the address to act; it goes to them, never to a log.
-        text = f"Kith alert {alert_id} ({service_id}): {what} from {message.address}."
+        service = service_id or "no service chosen"
+        text = f"Kith alert {alert_id} ({service}): {what} from {message.address}."
         rows = []
         for contact in self.oncall:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
