@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test install clean locales
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,14 @@ test: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info kith.db
+
+## Re-extract messages, update each catalog, compile (after changing any wording).
+locales: install
+	$(BIN)/pip install -q -e .
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --add-comments=Translators: --no-location --sort-output -o locales/kith.pot .
+	for lang in $$(ls locales | grep -v '\.' | grep -v __); do \
+	  test -f locales/$$lang/LC_MESSAGES/kith.po || \
+	    $(BIN)/pybabel -q init -D kith -i locales/kith.pot -d locales -l $$lang; \
+	  $(BIN)/pybabel -q update -D kith -i locales/kith.pot -d locales -l $$lang --no-fuzzy-matching; \
+	done
+	$(BIN)/pybabel -q compile -D kith -d locales --statistics

@@ -38,6 +38,11 @@ WORD_LISTS = (
 )
 
 
+def N_(message: str) -> str:
+    """Mark a constant for translation where it is defined; it is translated when used."""
+    return message
+
+
 def available_languages() -> tuple[str, ...]:
     """Language codes with a catalog or word list shipped, English first."""
     codes = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "words.yaml").is_file())

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from conversations.definition import Contact, Question, ServiceDefinition
-from conversations.i18n import Translator, language_name
+from conversations.i18n import N_, Translator, language_name
 
 NATIONAL_CRISIS_ROUTES = (
-    "If you are in danger now, call 999.",
-    "For urgent mental health help, call NHS 111 and choose option 2.",
-    "Samaritans: call 116 123, free, any time.",
-    "Or text SHOUT to 85258.",
+    N_("If you are in danger now, call 999."),
+    N_("For urgent mental health help, call NHS 111 and choose option 2."),
+    N_("Samaritans: call 116 123, free, any time."),
+    N_("Or text SHOUT to 85258."),
 )
 
 
