@@ -8,8 +8,9 @@ which gives "in", "boundary" or "out" for a postcode against the service's area.
 Nothing else (attributes, calls to other names, subscripts, lambdas) is accepted,
 so a definition can never run code.
 
-A field that was not asked (skipped by branching) or not answered has the value
-None: every comparison with None is false, so a rule about it does not fire.
+A field that was not asked (skipped by branching) or not answered is not known:
+a comparison with it is not known, `not` of that is still not known, and only a
+condition that is known to be true fires (three-valued logic).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Condition:
 
     def evaluate(self, answers: Mapping[str, Any], area: AreaLookup | None = None) -> bool:
         """True when the condition holds for `answers` (unknown fields are None)."""
-        return bool(_eval(self.tree, answers, area))
+        return _truth(_eval(self.tree, answers, area)) is True
 
 
 def parse_condition(source: str) -> Condition:
@@ -85,7 +86,7 @@ def _check(node: ast.AST, fields: set[str]) -> None:
         for comparator in node.comparators:
             _check(comparator, fields)
     elif isinstance(node, ast.Name):
-        if node.id in ("true", "false", "none", "True", "False", "None"):
+        if node.id in ("true", "false", "True", "False"):
             return
         fields.add(node.id)
     elif isinstance(node, ast.Constant):
@@ -106,23 +107,32 @@ def _check(node: ast.AST, fields: set[str]) -> None:
         raise ConditionError(f"{type(node).__name__} is not allowed in a condition")
 
 
-_NAMED_CONSTANTS = {"true": True, "false": False, "none": None}
+_NAMED_CONSTANTS = {"true": True, "false": False}
+
+
+def _truth(value: Any) -> bool | None:
+    """Three-valued truth: None (not known) stays None."""
+    return None if value is None else bool(value)
 
 
 def _eval(node: ast.AST, answers: Mapping[str, Any], area: AreaLookup | None) -> Any:
+    # Kleene's three-valued logic: a condition about an unanswered field is not known
+    # (None), `not` of unknown is unknown, and only a condition that is True fires.
     if isinstance(node, ast.BoolOp):
-        results = (_eval(value, answers, area) for value in node.values)
-        return all(results) if isinstance(node.op, ast.And) else any(results)
+        results = [_truth(_eval(value, answers, area)) for value in node.values]
+        decisive = isinstance(node.op, ast.Or)  # True decides `or`; False decides `and`
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
     if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, answers, area)
-        # `not field` on an unanswered field stays false: absence is not a "no".
-        return False if operand is None else not operand
+        operand = _truth(_eval(node.operand, answers, area))
+        return None if operand is None else not operand
     if isinstance(node, ast.Compare):
         left = _eval(node.left, answers, area)
         for op, comparator_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(comparator_node, answers, area)
             if left is None or right is None:
-                return False
+                return None
             try:
                 if not _COMPARATORS[type(op)](left, right):
                     return False

@@ -139,6 +139,8 @@ class _Reader:
         return value
 
     def text(self, data: LinedDict, key: str, required: bool = True) -> str | None:
+        if isinstance(data.get(key), bool):
+            raise self.fail(data.line_of(key), f"{key!r}: put yes/no/true/false text in quotes")
         value = self.get(data, key, (str, int, float), required)
         if value is None:
             return None
@@ -348,6 +350,8 @@ def _read_core_hours(reader: _Reader, data: LinedDict) -> CoreHours | None:
     for index, day in enumerate(days):
         if day not in DAY_NAMES:
             raise reader.fail(days.item_lines[index], f"day {day!r} is not one of {DAY_NAMES}")
+    if not any(DAY_NAMES.index(day) < 5 for day in days):
+        raise reader.fail(raw.line_of("days"), "core hours need at least one weekday")
     start, end = reader.clock(raw, "start"), reader.clock(raw, "end")
     if start >= end:
         raise reader.fail(raw.line_of("end"), "core hours must end after they start")
@@ -413,11 +417,20 @@ def load_definition(path: Path) -> ServiceDefinition:
         rules.append(_read_rule(reader, item, contacts))
     _check_fields_known(reader, questions, rules)
     quiet = reader.get(data, "quiet_hours", LinedDict, required=False)
+    if quiet:
+        reader.unknown_keys(quiet, {"start", "end"})
     quiet_hours = (
         (reader.clock(quiet, "start"), reader.clock(quiet, "end"))
         if quiet
         else (time(21, 0), time(8, 0))
     )
+    deadlines = _read_deadlines(reader, data)
+    core_hours = _read_core_hours(reader, data)
+    for name, deadline in deadlines.items():
+        if (deadline.policy.same_day or deadline.policy.working_hours) and core_hours is None:
+            raise reader.fail(
+                data.line_of("deadlines"), f"deadline {name!r} counts core hours: add core_hours"
+            )
     area = reader.text(data, "area", required=False)
     if area is None and any("area(" in rule.when.source for rule in rules):
         raise reader.fail(data.line, "rules use area() but the service names no 'area'")
@@ -432,10 +445,10 @@ def load_definition(path: Path) -> ServiceDefinition:
         area=area,
         questions=tuple(questions),
         rules=tuple(rules),
-        deadlines=_read_deadlines(reader, data),
+        deadlines=deadlines,
         contacts=contacts,
         priority_clauses=priority_clauses,
-        core_hours=_read_core_hours(reader, data),
+        core_hours=core_hours,
         quiet_hours=quiet_hours,
         sms_numbers=tuple(
             str(n)

@@ -182,3 +182,14 @@ def test_a_broken_definition_in_the_services_dir_is_reported_not_crashed(
     assert result.returncode == 2
     assert "broken.yaml:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_not_of_an_unknown_field_is_still_unknown() -> None:
+    assert not parse_condition("not (age < 18)").evaluate({})
+    assert not parse_condition("not (age < 18) and not in_custody").evaluate({"age": 30})
+    assert parse_condition("not (age < 18) and not in_custody").evaluate(
+        {"age": 30, "in_custody": False}
+    )
+    # `or` is decided by one known true side, `and` by one known false side.
+    assert parse_condition("age < 18 or in_transition").evaluate({"in_transition": True})
+    assert not parse_condition("age < 18 and in_transition").evaluate({"age": 30})
