@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -50,17 +51,36 @@ def parse_inbound(
     )
 
 
-class _RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """Twilio's own async HTTP client, pointed at another base URL (a loopback fake)."""
+class _TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """Twilio's own async HTTP client, optionally pointed at another base URL (a loopback fake).
 
-    def __init__(self, base_url: str) -> None:
+    The credentials go as an Authorization header: aiohttp deprecates the BasicAuth
+    object the twilio library would pass (a DeprecationWarning on every send).
+    """
+
+    def __init__(self, base_url: str | None = None) -> None:
         super().__init__()
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (base_url or TWILIO_API).rstrip("/")
 
-    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the twilio library's signature)
+        allow_redirects: bool = False,
+    ) -> Response:
         if url.startswith(TWILIO_API):
             url = self.base_url + url[len(TWILIO_API) :]
-        return await super().request(method, url, *args, **kwargs)
+        if auth is not None:
+            basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers = {**(headers or {}), "Authorization": f"Basic {basic}"}
+        return await super().request(
+            method, url, params, data, headers, None, timeout, allow_redirects
+        )
 
 
 class TwilioSender:
@@ -75,7 +95,7 @@ class TwilioSender:
         api_url: str | None,
         status_callback: str | None = None,
     ) -> None:
-        http = _RebasedHttpClient(api_url) if api_url else AsyncTwilioHttpClient()
+        http = _TwilioHttpClient(api_url)
         self.http = http
         self.client = Client(account_sid, auth_token, http_client=http)
         self.sender = sender

@@ -80,8 +80,13 @@ async def sms_status(request: web.Request) -> web.Response:
     elif status in TWILIO_FAILED:
         values["status"] = "failed"
         values["error"] = form.get("ErrorCode", status)[:200]
+    query = update(outbox).where(outbox.c.provider_ref == sid)
+    if "status" not in values:
+        # Twilio's callbacks can arrive out of order: a late "sent" must not overwrite
+        # the provider status of a row already delivered or failed.
+        query = query.where(outbox.c.status.not_in(("delivered", "failed")))
     async with runtime.db.begin() as conn:
-        await conn.execute(update(outbox).where(outbox.c.provider_ref == sid).values(**values))
+        await conn.execute(query.values(**values))
     return web.Response(status=204)
 
 
