@@ -16,7 +16,7 @@ from conversations.yamlfile import LinedDict, LinedList, load_yaml
 Message = tuple[int, str, str, list[str]]
 
 _TOP = ("name", "short_name", "accepted_next_step")
-_QUESTION = ("prompt", "prompt_other", "example")
+_QUESTION = ("prompt", "prompt_other")
 
 
 def _texts(data: LinedDict, keys: tuple[str, ...], note: str) -> Iterator[Message]:

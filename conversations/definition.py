@@ -7,7 +7,7 @@ names the file and line (`kith services check FILE`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,7 @@ class ServiceDefinition:
     accepted_next_step: str = ""
     local_crisis_lines: tuple[str, ...] = ()
     path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    area_line: int = 0
 
     def question(self, field_name: str) -> Question:
         """The question that asks `field_name`."""
@@ -469,6 +469,7 @@ def load_definition(path: Path) -> ServiceDefinition:
             )
         ),
         path=path,
+        area_line=data.line_of("area"),
     )
 
 

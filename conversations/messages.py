@@ -77,7 +77,7 @@ def prompt(t: Translator, question: Question, referrer: str | None = None) -> st
 
 def reask(t: Translator, question: Question, problem: str) -> str:
     """A short re-ask after an answer that did not fit, with an example."""
-    example = t.gettext(question.example) if question.example else None
+    example = question.example  # numbers and postcodes read the same in every language
     if problem == "yes_no":
         return t.gettext("Sorry, please reply YES or NO.")
     if problem == "number_range" and question.minimum is not None and question.maximum is not None:

@@ -9,8 +9,22 @@ import json
 from tests.conftest import Kith
 
 SERVICE = "kirklees-carers-options"
-ELIGIBLE = ["hi", "yes", "1", "45", "yes", "1", "40", "yes", "HD1 2AB", "WF13 1AB", "1",
-            "=HYPERLINK(\"x\")", "3", "1"]
+ELIGIBLE = [
+    "hi",
+    "yes",
+    "1",
+    "45",
+    "yes",
+    "1",
+    "40",
+    "yes",
+    "HD1 2AB",
+    "WF13 1AB",
+    "1",
+    '=HYPERLINK("x")',
+    "3",
+    "1",
+]
 TOO_OLD = ["hi", "yes", "1", "45", "yes", "1", "70"]
 
 
@@ -26,10 +40,12 @@ def test_list_filters_by_service_and_status(kith_sqlite: Kith) -> None:
 
 
 def test_bad_status_or_service_is_exit_2_with_one_line(kith_sqlite: Kith) -> None:
-    for args in (("referrals", "list", "--status", "lost"),
-                 ("referrals", "list", "--service", "nowhere"),
-                 ("referrals", "set-status", "999", "contacted"),
-                 ("referrals", "show", "999")):
+    for args in (
+        ("referrals", "list", "--status", "lost"),
+        ("referrals", "list", "--service", "nowhere"),
+        ("referrals", "set-status", "999", "contacted"),
+        ("referrals", "show", "999"),
+    ):
         result = kith_sqlite.run(*args, check=False)
         assert result.returncode == 2, args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -39,8 +55,14 @@ def test_staff_overturn_a_refusal_and_both_decisions_are_kept(kith_sqlite: Kith)
     kith_sqlite.chat(SERVICE, TOO_OLD)
     referral = kith_sqlite.referrals()[0]
     assert referral["outcome"] == "not_accepted"
-    kith_sqlite.run("referrals", "set-status", str(referral["id"]), "accepted", "--note",
-                    "Overturned: the carer also looks after a younger sibling")
+    kith_sqlite.run(
+        "referrals",
+        "set-status",
+        str(referral["id"]),
+        "accepted",
+        "--note",
+        "Overturned: the carer also looks after a younger sibling",
+    )
     result = kith_sqlite.run("referrals", "set-status", str(referral["id"]), "wrong", check=False)
     assert result.returncode == 2
     shown = json.loads(kith_sqlite.run("referrals", "show", str(referral["id"]), "--json").stdout)
@@ -63,7 +85,7 @@ def test_export_is_csv_with_one_column_per_answer_and_no_formulas(kith_sqlite: K
     assert rows[0]["priority"] == "caring_may_break_down"
     assert rows[1]["reasons"] == "cared_for_65_or_over"
     assert rows[0]["postcode"] == "HD1 2AB"
-    assert rows[0]["first_name"] == "'=HYPERLINK(\"x\")"  # spreadsheet formula neutralised
+    assert rows[0]["first_name"] == '\'=HYPERLINK("x")'  # spreadsheet formula neutralised
     assert rows[1]["first_name"] == ""
     assert "console:" not in out  # contact addresses stay out of bulk exports
 
@@ -71,9 +93,22 @@ def test_export_is_csv_with_one_column_per_answer_and_no_formulas(kith_sqlite: K
 def test_list_json_has_the_interface_fields(kith: Kith) -> None:
     kith.chat(SERVICE, ELIGIBLE, clock="2026-12-24T10:00:00+00:00")
     (referral,) = kith.referrals()
-    assert set(referral) >= {"id", "service", "channel", "language", "referrer", "outcome",
-                             "reasons", "priority", "urgent", "status", "created_at",
-                             "first_contact_due", "first_meeting_due", "answers"}
+    assert set(referral) >= {
+        "id",
+        "service",
+        "channel",
+        "language",
+        "referrer",
+        "outcome",
+        "reasons",
+        "priority",
+        "urgent",
+        "status",
+        "created_at",
+        "first_contact_due",
+        "first_meeting_due",
+        "answers",
+    }
     assert referral["created_at"] == "2026-12-24T10:00:00+00:00"
     # Christmas 2026: 25 Dec (Fri) and 28 Dec (Boxing Day substitute) are not working days.
     assert referral["first_contact_due"] == "2026-12-31T23:59:59+00:00"

@@ -114,9 +114,10 @@ class TwilioSender:
         try:
             created = await self.client.messages.create_async(**options)
         except TwilioRestException as exc:
-            if exc.code in PERMANENT_ERRORS or (
-                exc.status and 400 <= exc.status < 500 and exc.status != 429
-            ):
+            # A refused message (400, or a code no retry fixes) fails for good. Wrong
+            # credentials (401/403/404) and throttling (429) are Kith's or Twilio's
+            # state, not the message's: retry, so nothing is lost while they are mended.
+            if exc.code in PERMANENT_ERRORS or exc.status == 400:
                 raise PermanentFailure(str(exc.code or exc.status)) from None
             raise
         return SendResult(provider_ref=created.sid, provider_status=str(created.status))

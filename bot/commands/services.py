@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
-from conversations.areas import AreaError
+from conversations.areas import SHIPPED_AREAS_DIR, AreaError, load_areas
 from conversations.definition import load_definition
 from conversations.registry import load_registry
 from conversations.yamlfile import DefinitionError
@@ -52,6 +52,17 @@ def check_service(path: Path) -> int:
     except (DefinitionError, AreaError) as exc:
         print(f"{exc}", file=sys.stderr)
         return 2
+    if definition.area is not None:
+        folders = [SHIPPED_AREAS_DIR]
+        if (path.parent / "areas").is_dir():
+            folders.append(path.parent / "areas")
+        if definition.area not in load_areas(*folders):
+            print(
+                f"{path}:{definition.area_line}: area {definition.area!r} has no area file "
+                f"(looked in {', '.join(str(f) for f in folders)})",
+                file=sys.stderr,
+            )
+            return 2
     print(
         f"{path}: ok ({definition.id}: {len(definition.questions)} questions, "
         f"{len(definition.rules)} rules)"

@@ -87,8 +87,11 @@ class Dispatcher:
                 )
         return [Outgoing(r.id, r.channel, r.address, r.body, r.meta) for r in claimed]
 
-    async def deliver(self, message: Outgoing) -> None:
-        """Send one claimed message and record what happened."""
+    async def deliver(self, message: Outgoing) -> datetime | None:
+        """Send one claimed message and record what happened.
+
+        Returns when it will be tried again, or None when it is settled (sent or failed).
+        """
         sender = self.senders[message.channel]
         values: dict[str, object]
         try:
@@ -112,6 +115,8 @@ class Dispatcher:
             values = await self._retry_values(message.id, type(exc).__name__)
         async with self.db.begin() as conn:
             await conn.execute(update(outbox).where(outbox.c.id == message.id).values(**values))
+        retry_at = values.get("not_before")
+        return retry_at if isinstance(retry_at, datetime) else None
 
     async def _retry_values(self, outbox_id: int, error: str) -> dict[str, object]:
         async with self.db.connect() as conn:
@@ -129,9 +134,24 @@ class Dispatcher:
     async def run_once(self, ids: list[int] | None = None) -> int:
         """Claim and send what is due now; returns how many were sent or tried."""
         claimed = await self.claim(self.clock(), ids)
+        held: dict[str, datetime] = {}
         for message in claimed:
-            await self.deliver(message)
+            if message.address in held:
+                # An earlier message to this person will be retried: keep the order.
+                await self._hold(message.id, held[message.address])
+                continue
+            retry_at = await self.deliver(message)
+            if retry_at is not None:
+                held[message.address] = retry_at
         return len(claimed)
+
+    async def _hold(self, outbox_id: int, until: datetime) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == outbox_id)
+                .values(status="queued", attempts=outbox.c.attempts - 1, not_before=until)
+            )
 
     async def recover(self) -> int:
         """At start: rows left `sending` by a crash go back to the queue (may repeat once)."""

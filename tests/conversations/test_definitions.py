@@ -193,3 +193,33 @@ def test_not_of_an_unknown_field_is_still_unknown() -> None:
     # `or` is decided by one known true side, `and` by one known false side.
     assert parse_condition("age < 18 or in_transition").evaluate({"in_transition": True})
     assert not parse_condition("age < 18 and in_transition").evaluate({"age": 30})
+
+
+@pytest.mark.parametrize(
+    ("breakage", "line", "words"),
+    [
+        (("area: somewhere", "area: atlantis"), 4, "no area file"),
+        (("    explain: This hub is for adults.", "    explain: no"), 23, "in quotes"),
+        (
+            (
+                "deadlines:\n  first_contact: {working_days: 5}",
+                "deadlines:\n  first_contact: {same_day: true}",
+            ),
+            8,
+            "add core_hours",
+        ),
+    ],
+)
+def test_services_check_catches_mistakes_that_would_fail_later(
+    kith_sqlite: Kith, tmp_path: Path, breakage: tuple[str, str], line: int, words: str
+) -> None:
+    (tmp_path / "areas").mkdir()
+    (tmp_path / "areas" / "somewhere.yaml").write_text(AREA)
+    text = MINIMAL.format(id="somewhere-carers", area="somewhere")
+    assert breakage[0] in text
+    path = tmp_path / "somewhere-carers.yaml"
+    path.write_text(text.replace(breakage[0], breakage[1], 1))
+    result = kith_sqlite.run("services", "check", str(path), check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{path}:{line}:"), result.stderr
+    assert words in result.stderr

@@ -19,14 +19,31 @@ from conversations.registry import load_registry
 from tests.conftest import KITH, Kith
 
 SERVICE = "kirklees-carers-options"
-ANSWERS = ["hi", "yes", "1", "45", "yes", "1", "40", "yes", "HD1 2AB", "WF13 1AB", "3", "Sam",
-           "3", "1"]
+ANSWERS = [
+    "hi",
+    "yes",
+    "1",
+    "45",
+    "yes",
+    "1",
+    "40",
+    "yes",
+    "HD1 2AB",
+    "WF13 1AB",
+    "3",
+    "Sam",
+    "3",
+    "1",
+]
 
 
 def test_sigkill_mid_conversation_loses_nothing(kith_sqlite: Kith) -> None:
     process = subprocess.Popen(
         [KITH, "chat", "--service", SERVICE, "--json", "--from", "console:killed"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=kith_sqlite.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=kith_sqlite.env,
     )
     assert process.stdin is not None and process.stdout is not None
     awaited = []
@@ -52,9 +69,14 @@ def test_sigkill_mid_conversation_loses_nothing(kith_sqlite: Kith) -> None:
 
 
 def _message(text: str, sid: str | None = None) -> InboundMessage:
-    return InboundMessage(channel="sms", address="sms:+447700900123", text=text,
-                          received_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
-                          external_id=sid, service_hint=SERVICE)
+    return InboundMessage(
+        channel="sms",
+        address="sms:+447700900123",
+        text=text,
+        received_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        external_id=sid,
+        service_hint=SERVICE,
+    )
 
 
 async def test_two_messages_at_once_are_handled_one_after_the_other(db: AsyncEngine) -> None:
@@ -62,8 +84,9 @@ async def test_two_messages_at_once_are_handled_one_after_the_other(db: AsyncEng
     for text in ("hi", "yes", "1"):
         await handler.handle(_message(text))
     # They arrive together: each must see the state the one before it left.
-    await asyncio.gather(*(handler.handle(_message(text))
-                           for text in ("45", "yes", "1", "40", "yes")))
+    await asyncio.gather(
+        *(handler.handle(_message(text)) for text in ("45", "yes", "1", "40", "yes"))
+    )
     async with db.connect() as conn:
         state = (await conn.execute(select(participants.c.state))).scalar_one()
     assert state["answers"]["age"] == 45
@@ -80,8 +103,9 @@ async def test_many_people_at_once_each_get_their_own_conversation(db: AsyncEngi
     async def person(n: int) -> None:
         address = f"sms:+4477009{n:05d}"
         for text in ANSWERS:
-            await handler.handle(InboundMessage("sms", address, text,
-                                                datetime.now(UTC), service_hint=SERVICE))
+            await handler.handle(
+                InboundMessage("sms", address, text, datetime.now(UTC), service_hint=SERVICE)
+            )
 
     await asyncio.gather(*(person(n) for n in range(12)))
     async with db.connect() as conn:

@@ -19,8 +19,16 @@ from bot.storage.database import (
 )
 from tests.conftest import KITH
 
-TABLES = {"participants", "inbound_messages", "referrals", "referral_status_history",
-          "anonymous_events", "staff_alerts", "outbox", "alembic_version"}
+TABLES = {
+    "participants",
+    "inbound_messages",
+    "referrals",
+    "referral_status_history",
+    "anonymous_events",
+    "staff_alerts",
+    "outbox",
+    "alembic_version",
+}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
@@ -56,18 +64,20 @@ async def test_migrated_database_is_accepted(db: AsyncEngine) -> None:
 
 def test_serve_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "KITH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}
-    result = subprocess.run([KITH, "serve", "--port", "0"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [KITH, "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "kith: the database is not migrated: run `kith db upgrade` first")
+        "kith: the database is not migrated: run `kith db upgrade` first"
+    )
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
-    env = {**os.environ,
-           "KITH_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
-    result = subprocess.run([KITH, "referrals", "list"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    env = {**os.environ, "KITH_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    result = subprocess.run(
+        [KITH, "referrals", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("kith: cannot open the database")
     assert "Traceback" not in result.stderr
@@ -75,8 +85,15 @@ def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_malformed_settings_stop_with_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "KITH_DATABASE_URL": "mysql://x", "HOME": str(tmp_path)}
-    result = subprocess.run([KITH, "services", "list"], env=env, capture_output=True,
-                            text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [KITH, "services", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "kith: KITH_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        "kith: KITH_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+    )

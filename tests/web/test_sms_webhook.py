@@ -729,6 +729,32 @@ async def test_a_failed_send_goes_back_to_the_queue_and_is_sent_later(
     assert len(twilio.requests) == 2
 
 
+async def test_a_retried_message_is_not_overtaken_by_the_next_one_to_the_same_person(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    first = await queue_one(kith, "First: welcome.")
+    second = await queue_one(kith, "Second: the question.")
+    twilio.fail_next(1)
+    assert await kith.runtime.dispatcher.run_once() == 2
+    rows = [await outbox_row(kith, first), await outbox_row(kith, second)]
+    assert [(r.status, r.attempts) for r in rows] == [("queued", 1), ("queued", 0)]
+    assert twilio.messages == []
+    for outbox_id in (first, second):
+        await make_due(kith, outbox_id)
+    assert await kith.runtime.dispatcher.run_once() == 2
+    assert [m["body"] for m in twilio.messages] == ["First: welcome.", "Second: the question."]
+
+
+async def test_wrong_credentials_are_retried_not_failed_for_good(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    outbox_id = await queue_one(kith, "Kept until the credentials are mended.")
+    twilio.auth_token = "not-the-token-kith-has"
+    assert await kith.runtime.dispatcher.run_once() == 1
+    row = await outbox_row(kith, outbox_id)
+    assert row.status == "queued"
+
+
 async def test_an_invalid_number_fails_for_good_and_is_never_retried(
     kith: Running, twilio: TwilioFake
 ) -> None:
