@@ -6,10 +6,6 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 
-class NotAMobile(ValueError):
-    """The number is valid but not one Kith may text (landlines read SMS aloud)."""
-
-
 def e164(number: str, region: str = "GB") -> str | None:
     """`number` in E.164 (`+447700900123`), or None when it is not a valid number."""
     try:
@@ -21,14 +17,29 @@ def e164(number: str, region: str = "GB") -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def is_mobile(number: str, region: str = "GB") -> bool:
-    """True for a mobile number (or one that may be mobile), which Kith may text."""
+_NOT_TEXTABLE = {
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.UAN,
+    PhoneNumberType.VOICEMAIL,
+}
+
+
+def may_text(number: str, region: str = "GB") -> bool:
+    """False for a number known to be a landline or service line (they read texts aloud).
+
+    A number the numbering plan does not know (a new range, Ofcom's drama range) is
+    left to the provider to accept or refuse.
+    """
     try:
         parsed = phonenumbers.parse(number, region)
     except NumberParseException:
         return False
-    kind = phonenumbers.number_type(parsed)
-    return kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if not phonenumbers.is_valid_number(parsed):
+        return True
+    return phonenumbers.number_type(parsed) not in _NOT_TEXTABLE
 
 
 def sms_address(number: str) -> str:

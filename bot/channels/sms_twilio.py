@@ -13,7 +13,7 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.addresses import address_number, sms_address
+from bot.channels.addresses import address_number, may_text, sms_address
 from bot.core.messages import InboundMessage
 from bot.delivery.senders import Outgoing, PermanentFailure, SendResult
 
@@ -104,7 +104,11 @@ class TwilioSender:
 
     async def send(self, message: Outgoing) -> SendResult:
         """Create the message at Twilio; map its refusals to PermanentFailure."""
-        options: dict[str, Any] = {"to": address_number(message.address), "body": message.body}
+        number = address_number(message.address)
+        if not may_text(number):
+            # UK networks read a text to a landline aloud: never send one.
+            raise PermanentFailure("not_mobile")
+        options: dict[str, Any] = {"to": number, "body": message.body}
         if self.messaging_service_sid:
             options["messaging_service_sid"] = self.messaging_service_sid
         else:

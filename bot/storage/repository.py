@@ -136,28 +136,28 @@ async def claim_inbound(
 
 
 async def queue(conn: AsyncConnection, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
-    """Store outbound messages as `queued`; returns their ids in order."""
-    ids: list[int] = []
-    for row in rows:
-        result = await conn.execute(
-            insert(outbox)
-            .values(
-                channel=row.channel,
-                address=row.address,
-                body=row.body,
-                kind=row.kind,
-                urgent=row.urgent,
-                service_id=row.service_id,
-                meta=row.meta,
-                status="queued",
-                attempts=0,
-                not_before=row.not_before,
-                created_at=now,
-            )
-            .returning(outbox.c.id)
-        )
-        ids.append(result.scalar_one())
-    return ids
+    """Store outbound messages as `queued` in one statement; returns their ids in order."""
+    if not rows:
+        return []
+    values = [
+        {
+            "channel": row.channel,
+            "address": row.address,
+            "body": row.body,
+            "kind": row.kind,
+            "urgent": row.urgent,
+            "service_id": row.service_id,
+            "meta": row.meta,
+            "status": "queued",
+            "attempts": 0,
+            "not_before": row.not_before,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    statement = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+    result = await conn.execute(statement, values)
+    return [int(outbox_id) for outbox_id in result.scalars().all()]
 
 
 async def insert_referral(

@@ -745,6 +745,20 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_to_the_same_pe
     assert [m["body"] for m in twilio.messages] == ["First: welcome.", "Second: the question."]
 
 
+async def test_kith_never_texts_a_landline(kith: Running, twilio: TwilioFake) -> None:
+    now = kith.runtime.clock()
+    async with kith.runtime.db.begin() as conn:
+        [outbox_id] = await repo.queue(
+            conn,
+            [repo.OutboundRow("sms", "sms:+441484221000", "Hello", "reply", True, SERVICE, now)],
+            now,
+        )
+    assert await kith.runtime.dispatcher.run_once() == 1
+    row = await outbox_row(kith, outbox_id)
+    assert (row.status, row.error) == ("failed", "not_mobile")
+    assert twilio.requests == []
+
+
 async def test_wrong_credentials_are_retried_not_failed_for_good(
     kith: Running, twilio: TwilioFake
 ) -> None:
