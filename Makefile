@@ -26,7 +26,7 @@ test: install
 	$(BIN)/pip install -q --no-deps --force-reinstall .
 	$(BIN)/ruff check bot conversations scheduler tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 clean:
 	rm -rf $(VENV) build *.egg-info kith.db
