@@ -13,14 +13,17 @@ import logging
 import traceback
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import InboundMessage
 from bot.storage import repository as repo
+from bot.storage.database import sync_sqlite_engine
 from conversations.engine import Reply, StepResult
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER, MenuResult, menu_step
@@ -63,6 +66,10 @@ class InboundHandler:
         self.default_service = default_service
         self.on_queued = on_queued
         self.idle_expiry = idle_expiry
+        # SQLite takes one writer at a time: one thread owns a plain sqlite3 connection
+        # and runs each message's whole transaction (see docs/benchmarks.md).
+        self._sqlite: Engine | None = sync_sqlite_engine(db)
+        self._sqlite_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kith-db")
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, address: str) -> asyncio.Lock:
@@ -84,27 +91,45 @@ class InboundHandler:
 
     async def handle(self, message: InboundMessage) -> Handled:
         """Process one message exactly once; returns the ids of queued replies."""
-        lock = self._lock(message.address)
-        async with lock:
-            try:
-                async with self.db.begin() as conn:
-                    handled = await self._handle(conn, message)
-            except IntegrityError:
-                # Another process stored this person's first message at the same moment:
-                # run the step again on what it stored.
-                async with self.db.begin() as conn:
-                    handled = await self._handle(conn, message)
+        async with self._lock(message.address):
+            if self._sqlite is not None:
+                loop = asyncio.get_running_loop()
+                handled = await loop.run_in_executor(self._sqlite_thread, self._on_sqlite, message)
+            else:
+                handled = await self._on_async(message)
         if handled.outbox_ids and self.on_queued is not None:
             self.on_queued()
         return handled
 
-    async def _handle(self, conn: AsyncConnection, message: InboundMessage) -> Handled:
+    def _on_sqlite(self, message: InboundMessage) -> Handled:
+        """The whole transaction in the SQLite writer thread: one hop, not one per statement."""
+        assert self._sqlite is not None
+        with self._sqlite.begin() as conn:
+            return self._handle(conn, message)
+
+    async def _on_async(self, message: InboundMessage) -> Handled:
+        try:
+            async with self.db.begin() as conn:
+                return await conn.run_sync(self._handle, message)
+        except IntegrityError:
+            # Another process stored this person's first message at the same moment:
+            # run the step again on what it stored.
+            async with self.db.begin() as conn:
+                return await conn.run_sync(self._handle, message)
+
+    def close(self) -> None:
+        """Release the SQLite writer thread and its connection."""
+        if self._sqlite is not None:
+            self._sqlite_thread.shutdown(wait=True)
+            self._sqlite.dispose()
+
+    def _handle(self, conn: Connection, message: InboundMessage) -> Handled:
         now = message.received_at
-        if message.external_id and not await repo.claim_inbound(
+        if message.external_id and not repo.claim_inbound(
             conn, message.channel, message.external_id, now
         ):
             return Handled(duplicate=True)
-        participant = await repo.load_participant(conn, message.address)
+        participant = repo.load_participant(conn, message.address)
         saved = participant.state if participant else None
         menu_shown = bool(saved and MENU_MARKER in saved)
         state = ConversationState.from_json(saved) if saved and not menu_shown else None
@@ -127,7 +152,7 @@ class InboundHandler:
                 menu_shown,
             )
             if menu.chosen is None:
-                return await self._store_menu(conn, message, participant, language, menu)
+                return self._store_menu(conn, message, participant, language, menu)
             service_id, text = menu.chosen, ""  # the chosen service's conversation starts
         engine = self.registry.engine(service_id)
         try:
@@ -141,12 +166,12 @@ class InboundHandler:
         except Exception as exc:  # a bug must not lose the message or the stored state
             result = self._apology(exc, service_id, state, participant)
         handled = Handled()
-        await self._store(conn, message, participant, service_id, result, handled)
+        self._store(conn, message, participant, service_id, result, handled)
         return handled
 
-    async def _store_menu(
+    def _store_menu(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         message: InboundMessage,
         participant: repo.Participant | None,
         language: str,
@@ -160,9 +185,7 @@ class InboundHandler:
         saved = repo.Participant(
             message.address, message.channel, language, opted_out, None, {MENU_MARKER: True}
         )
-        await repo.save_participant(
-            conn, participant is not None, saved, now, now + self.idle_expiry
-        )
+        repo.save_participant(conn, participant is not None, saved, now, now + self.idle_expiry)
         rows = [
             repo.OutboundRow(
                 message.channel,
@@ -176,8 +199,8 @@ class InboundHandler:
             for text in menu.replies
         ]
         if menu.crisis:
-            rows += await self._alert(conn, message, None, "crisis", None, now)
-        return Handled(outbox_ids=await repo.queue(conn, rows, now) if rows else [])
+            rows += self._alert(conn, message, None, "crisis", None, now)
+        return Handled(outbox_ids=repo.queue(conn, rows, now) if rows else [])
 
     def _apology(
         self,
@@ -203,9 +226,9 @@ class InboundHandler:
         )
         return StepResult(state, [Reply(text)])
 
-    async def _store(
+    def _store(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         message: InboundMessage,
         participant: repo.Participant | None,
         service_id: str,
@@ -218,7 +241,7 @@ class InboundHandler:
             opted_out = result.opt_out
             log.info("opt-out changed", extra={"service": service_id, "opted_out": opted_out})
         if result.referral is not None:
-            handled.referral_id = await repo.insert_referral(
+            handled.referral_id = repo.insert_referral(
                 conn, result.referral, message.channel, message.address
             )
             log.info(
@@ -228,7 +251,7 @@ class InboundHandler:
             if result.state is not None:
                 result.state.referral_id = handled.referral_id
         elif result.person_requested and result.state and result.state.referral_id:
-            await repo.add_history(
+            repo.add_history(
                 conn,
                 result.state.referral_id,
                 "new",
@@ -237,10 +260,10 @@ class InboundHandler:
                 "person",
             )
         if result.consent_declined:
-            await repo.count_event(conn, service_id, "consent_declined", now)
+            repo.count_event(conn, service_id, "consent_declined", now)
         if result.state is None and not opted_out:
             if participant is not None:
-                await repo.forget_participant(conn, message.address)
+                repo.forget_participant(conn, message.address)
         else:
             language = (
                 result.state.language
@@ -256,13 +279,13 @@ class InboundHandler:
                 result.state.to_json() if result.state else None,
             )
             expires = now + self.idle_expiry if result.state else None
-            await repo.save_participant(conn, participant is not None, saved, now, expires)
+            repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
         if result.crisis or (result.person_requested and result.referral is not None):
             kind = "crisis" if result.crisis else "person"
-            rows += await self._alert(conn, message, service_id, kind, handled.referral_id, now)
+            rows += self._alert(conn, message, service_id, kind, handled.referral_id, now)
         if rows:
-            handled.outbox_ids = await repo.queue(conn, rows, now)
+            handled.outbox_ids = repo.queue(conn, rows, now)
 
     def _row(
         self, message: InboundMessage, service_id: str, reply: Reply, now: datetime
@@ -279,9 +302,9 @@ class InboundHandler:
             message.channel, message.address, reply.text, reply.purpose, True, service_id, now, meta
         )
 
-    async def _alert(
+    def _alert(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         message: InboundMessage,
         service_id: str | None,
         kind: str,
@@ -289,7 +312,7 @@ class InboundHandler:
         now: datetime,
     ) -> list[repo.OutboundRow]:
         """Record a staff alert and queue it to each on-call contact."""
-        alert_id = await repo.add_alert(conn, kind, service_id, message.address, referral_id, now)
+        alert_id = repo.add_alert(conn, kind, service_id, message.address, referral_id, now)
         log.warning(
             "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
         )

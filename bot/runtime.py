@@ -49,6 +49,9 @@ async def open_runtime(
             default_service=settings.default_service,
             on_queued=dispatcher.wake.set,
         )
-        yield Runtime(settings, db, registry, handler, dispatcher, clock)
+        try:
+            yield Runtime(settings, db, registry, handler, dispatcher, clock)
+        finally:
+            handler.close()
     finally:
         await db.dispose()

@@ -38,8 +38,8 @@ async def expire_idle(db: AsyncEngine, registry: Registry, now: datetime) -> int
             service = registry.services.get(state.service_id)
             if service is not None and state.phase != DONE and not row.opted_out:
                 t = translator(state.language)
-                await repo.queue(
-                    conn,
+                await conn.run_sync(
+                    repo.queue,
                     [
                         repo.OutboundRow(
                             row.channel,
@@ -54,8 +54,8 @@ async def expire_idle(db: AsyncEngine, registry: Registry, now: datetime) -> int
                     now,
                 )
             if state.consent_at is None and service is not None:
-                await repo.count_event(conn, service.id, "expired_before_consent", now)
-            await repo.forget_participant(conn, row.address)
+                await conn.run_sync(repo.count_event, service.id, "expired_before_consent", now)
+            await conn.run_sync(repo.forget_participant, row.address)
     if rows:
         log.info("conversations expired", extra={"count": len(rows)})
     return len(rows)

@@ -54,7 +54,7 @@ async def list_referrals(
             print(f"kith: unknown service {service!r}", file=sys.stderr)
             return 2
         async with runtime.db.connect() as conn:
-            rows = await repo.list_referrals(conn, service, status)
+            rows = await conn.run_sync(repo.list_referrals, service, status)
     if as_json:
         print(json.dumps([referral_json(row) for row in rows], ensure_ascii=False, indent=1))
         return 0
@@ -71,11 +71,11 @@ async def list_referrals(
 async def show_referral(settings: Settings, referral_id: int, as_json: bool) -> int:
     """Print one referral with its answers and status history."""
     async with open_runtime(settings) as runtime, runtime.db.connect() as conn:
-        row = await repo.get_referral(conn, referral_id)
+        row = await conn.run_sync(repo.get_referral, referral_id)
         if row is None:
             print(f"kith: no referral {referral_id}", file=sys.stderr)
             return 2
-        history = await repo.referral_history(conn, referral_id)
+        history = await conn.run_sync(repo.referral_history, referral_id)
     data = referral_json(row)
     data["contact"] = row.address
     data["history"] = [
@@ -119,10 +119,10 @@ async def set_status(
         print(f"kith: unknown status {status!r}; one of {', '.join(STATUSES)}", file=sys.stderr)
         return 2
     async with open_runtime(settings) as runtime, runtime.db.begin() as conn:
-        if await repo.get_referral(conn, referral_id) is None:
+        if await conn.run_sync(repo.get_referral, referral_id) is None:
             print(f"kith: no referral {referral_id}", file=sys.stderr)
             return 2
-        await repo.add_history(conn, referral_id, status, note, runtime.clock(), by)
+        await conn.run_sync(repo.add_history, referral_id, status, note, runtime.clock(), by)
     print(f"referral {referral_id}: {status}")
     return 0
 
@@ -147,7 +147,7 @@ EXPORT_COLUMNS = (
 async def export_referrals(settings: Settings, service: str | None) -> int:
     """Write every referral as CSV on stdout: fixed columns, then one column per answer."""
     async with open_runtime(settings) as runtime, runtime.db.connect() as conn:
-        rows = await repo.list_referrals(conn, service, None)
+        rows = await conn.run_sync(repo.list_referrals, service, None)
     records = [referral_json(row) for row in rows]
     answer_fields = sorted({name for record in records for name in record["answers"]})
     writer = csv.writer(sys.stdout)

@@ -1,4 +1,8 @@
-"""Queries Kith runs, as small functions over an open connection, returning plain values.
+"""Queries Kith runs, as small synchronous functions over an open connection.
+
+They are synchronous so that one message's whole transaction can run in one worker
+thread on SQLite (one thread hop instead of one per statement); async code calls them
+with `await conn.run_sync(fn, ...)`, which works on every driver.
 
 The per-message path is kept to a few statements: load the participant (with the
 conversation state), insert the inbound id, write the participant and the outbox rows,
@@ -12,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.referral import STATUS_NEW
 from bot.storage.tables import (
@@ -56,13 +59,13 @@ class OutboundRow:
     meta: dict[str, Any] | None = None
 
 
-async def load_participant(conn: AsyncConnection, address: str) -> Participant | None:
+def load_participant(conn: Connection, address: str) -> Participant | None:
     """The participant at `address`, or None."""
     query = select(participants).where(participants.c.address == address)
     if conn.dialect.name == "postgresql":
         # Another process handling the same person waits here until this step commits.
         query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    row = (conn.execute(query)).first()
     if row is None:
         return None
     return Participant(
@@ -70,8 +73,8 @@ async def load_participant(conn: AsyncConnection, address: str) -> Participant |
     )
 
 
-async def save_participant(
-    conn: AsyncConnection,
+def save_participant(
+    conn: Connection,
     existed: bool,
     participant: Participant,
     now: datetime,
@@ -90,52 +93,50 @@ async def save_participant(
     if participant.opted_out and not existed:
         values["opted_out_at"] = now
     if existed:
-        await conn.execute(
+        conn.execute(
             update(participants)
             .where(participants.c.address == participant.address)
             .values(**values)
         )
     else:
-        await conn.execute(insert(participants).values(address=participant.address, **values))
+        conn.execute(insert(participants).values(address=participant.address, **values))
 
 
-async def set_opt_out(conn: AsyncConnection, address: str, opted_out: bool, now: datetime) -> None:
+def set_opt_out(conn: Connection, address: str, opted_out: bool, now: datetime) -> None:
     """Record an opt-out or opt-in on an existing participant row."""
-    await conn.execute(
+    conn.execute(
         update(participants)
         .where(participants.c.address == address)
         .values(opted_out=opted_out, opted_out_at=now if opted_out else None)
     )
 
 
-async def forget_participant(conn: AsyncConnection, address: str) -> None:
+def forget_participant(conn: Connection, address: str) -> None:
     """Remove what was kept before consent (the row stays only while opted out)."""
-    await conn.execute(
+    conn.execute(
         delete(participants).where(
             participants.c.address == address, participants.c.opted_out.is_(False)
         )
     )
-    await conn.execute(
+    conn.execute(
         update(participants)
         .where(participants.c.address == address)
         .values(state=None, service_id=None, expires_at=None)
     )
 
 
-async def claim_inbound(
-    conn: AsyncConnection, channel: str, external_id: str, now: datetime
-) -> bool:
+def claim_inbound(conn: Connection, channel: str, external_id: str, now: datetime) -> bool:
     """Record a provider message id; False when it was already processed."""
     values = {"channel": channel, "external_id": external_id, "received_at": now}
     dialect = conn.dialect.name
     statement = (
         pg_insert(inbound_messages) if dialect == "postgresql" else sqlite_insert(inbound_messages)
     ).values(**values)
-    result = await conn.execute(statement.on_conflict_do_nothing())
+    result = conn.execute(statement.on_conflict_do_nothing())
     return bool(result.rowcount)
 
 
-async def queue(conn: AsyncConnection, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
+def queue(conn: Connection, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
     """Store outbound messages as `queued` in one statement; returns their ids in order."""
     if not rows:
         return []
@@ -156,15 +157,13 @@ async def queue(conn: AsyncConnection, rows: Sequence[OutboundRow], now: datetim
         for row in rows
     ]
     statement = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
-    result = await conn.execute(statement, values)
+    result = conn.execute(statement, values)
     return [int(outbox_id) for outbox_id in result.scalars().all()]
 
 
-async def insert_referral(
-    conn: AsyncConnection, draft: ReferralDraft, channel: str, address: str
-) -> int:
+def insert_referral(conn: Connection, draft: ReferralDraft, channel: str, address: str) -> int:
     """Store a screened referral with status `new` and its first history entry."""
-    result = await conn.execute(
+    result = conn.execute(
         insert(referrals)
         .values(
             service_id=draft.service_id,
@@ -186,7 +185,7 @@ async def insert_referral(
         .returning(referrals.c.id)
     )
     referral_id = int(result.scalar_one())
-    await conn.execute(
+    conn.execute(
         insert(referral_status_history).values(
             referral_id=referral_id,
             status=STATUS_NEW,
@@ -198,20 +197,20 @@ async def insert_referral(
     return referral_id
 
 
-async def add_history(
-    conn: AsyncConnection, referral_id: int, status: str, note: str | None, now: datetime, by: str
+def add_history(
+    conn: Connection, referral_id: int, status: str, note: str | None, now: datetime, by: str
 ) -> None:
     """Append to a referral's status history (and set its status)."""
-    await conn.execute(update(referrals).where(referrals.c.id == referral_id).values(status=status))
-    await conn.execute(
+    conn.execute(update(referrals).where(referrals.c.id == referral_id).values(status=status))
+    conn.execute(
         insert(referral_status_history).values(
             referral_id=referral_id, status=status, note=note, changed_at=now, changed_by=by
         )
     )
 
 
-async def add_alert(
-    conn: AsyncConnection,
+def add_alert(
+    conn: Connection,
     kind: str,
     service_id: str | None,
     address: str,
@@ -219,7 +218,7 @@ async def add_alert(
     now: datetime,
 ) -> int:
     """A staff alert (crisis words, a person asked for)."""
-    result = await conn.execute(
+    result = conn.execute(
         insert(staff_alerts)
         .values(
             kind=kind,
@@ -233,16 +232,14 @@ async def add_alert(
     return int(result.scalar_one())
 
 
-async def count_event(conn: AsyncConnection, service_id: str, kind: str, now: datetime) -> None:
+def count_event(conn: Connection, service_id: str, kind: str, now: datetime) -> None:
     """An anonymous monitoring count: service, kind of event and day only."""
-    await conn.execute(
-        insert(anonymous_events).values(service_id=service_id, kind=kind, day=now.date())
-    )
+    conn.execute(insert(anonymous_events).values(service_id=service_id, kind=kind, day=now.date()))
 
 
-async def anonymous_count(conn: AsyncConnection, service_id: str, kind: str) -> int:
+def anonymous_count(conn: Connection, service_id: str, kind: str) -> int:
     """How many anonymous events of `kind` a service has."""
-    result = await conn.execute(
+    result = conn.execute(
         select(func.count())
         .select_from(anonymous_events)
         .where(anonymous_events.c.service_id == service_id, anonymous_events.c.kind == kind)
@@ -250,8 +247,8 @@ async def anonymous_count(conn: AsyncConnection, service_id: str, kind: str) -> 
     return int(result.scalar_one())
 
 
-async def list_referrals(
-    conn: AsyncConnection, service_id: str | None = None, status: str | None = None
+def list_referrals(
+    conn: Connection, service_id: str | None = None, status: str | None = None
 ) -> list[Row[Any]]:
     """Referrals, oldest first, optionally for one service and status."""
     query = select(referrals).order_by(referrals.c.id)
@@ -259,19 +256,19 @@ async def list_referrals(
         query = query.where(referrals.c.service_id == service_id)
     if status:
         query = query.where(referrals.c.status == status)
-    return list((await conn.execute(query)).all())
+    return list((conn.execute(query)).all())
 
 
-async def get_referral(conn: AsyncConnection, referral_id: int) -> Row[Any] | None:
+def get_referral(conn: Connection, referral_id: int) -> Row[Any] | None:
     """One referral row, or None."""
-    return (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
+    return (conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
 
 
-async def referral_history(conn: AsyncConnection, referral_id: int) -> list[Row[Any]]:
+def referral_history(conn: Connection, referral_id: int) -> list[Row[Any]]:
     """A referral's status history, oldest first."""
     return list(
         (
-            await conn.execute(
+            conn.execute(
                 select(referral_status_history)
                 .where(referral_status_history.c.referral_id == referral_id)
                 .order_by(referral_status_history.c.id)

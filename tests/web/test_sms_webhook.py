@@ -685,8 +685,8 @@ async def test_healthz(kith: Running) -> None:
 async def queue_one(kith: Running, body: str, kind: str = "reply", urgent: bool = True) -> int:
     now = kith.runtime.clock()
     async with kith.runtime.db.begin() as conn:
-        [outbox_id] = await repo.queue(
-            conn, [repo.OutboundRow("sms", ADDRESS, body, kind, urgent, SERVICE, now)], now
+        [outbox_id] = await conn.run_sync(
+            repo.queue, [repo.OutboundRow("sms", ADDRESS, body, kind, urgent, SERVICE, now)], now
         )
     return outbox_id
 
@@ -748,8 +748,8 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_to_the_same_pe
 async def test_kith_never_texts_a_landline(kith: Running, twilio: TwilioFake) -> None:
     now = kith.runtime.clock()
     async with kith.runtime.db.begin() as conn:
-        [outbox_id] = await repo.queue(
-            conn,
+        [outbox_id] = await conn.run_sync(
+            repo.queue,
             [repo.OutboundRow("sms", "sms:+441484221000", "Hello", "reply", True, SERVICE, now)],
             now,
         )
