@@ -1,0 +1,117 @@
+"""Catalogs: complete, placeholders kept, compiled files current; Urdu end to end."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import Kith
+
+LOCALES = Path("locales")
+LANGUAGES = sorted(p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/kith.po"))
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def test_urdu_is_shipped() -> None:
+    assert "ur" in LANGUAGES
+
+
+def test_the_template_holds_every_message_of_the_code_and_definitions(tmp_path: Path) -> None:
+    fresh = tmp_path / "kith.pot"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-o",
+                    str(fresh), "."], check=True)
+    with fresh.open("rb") as new, (LOCALES / "kith.pot").open("rb") as shipped:
+        wanted = {m.id for m in read_po(new) if m.id}
+        have = {m.id for m in read_po(shipped) if m.id}
+    assert wanted - have == set(), "run `make locales`"
+    assert len(wanted) > 250
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated_with_its_placeholders(language: str) -> None:
+    with (LOCALES / "kith.pot").open("rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    with (LOCALES / language / "LC_MESSAGES" / "kith.po").open("rb") as handle:
+        catalog = read_po(handle)
+    missing = sorted(m for m in template if not catalog.get(m) or not catalog[m].string)
+    assert missing == []
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert fuzzy == []
+    for message in catalog:
+        if message.id:
+            assert sorted(PLACEHOLDER.findall(str(message.id))) == sorted(
+                PLACEHOLDER.findall(str(message.string))
+            ), message.id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalog_matches_its_source(language: str) -> None:
+    folder = LOCALES / language / "LC_MESSAGES"
+    with (folder / "kith.po").open("rb") as po, (folder / "kith.mo").open("rb") as mo:
+        source = {m.id: m.string for m in read_po(po) if m.id}
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+    assert compiled == source
+
+
+def test_a_whole_conversation_in_urdu(kith_sqlite: Kith) -> None:
+    answers = [
+        "سلام",
+        "ہاں",
+        "1",
+        "۴۵",
+        "جی",
+        "1",
+        "۴۰",
+        "ہاں",
+        "HD1 2AB",
+        "WF13 1AB",
+        "3",
+        "علی",
+        "3",
+        "1",
+    ]
+    replies = kith_sqlite.chat(
+        "kirklees-carers-options", answers, lang="ur", clock="2026-04-02T15:00:00+01:00"
+    )
+    urdu = re.compile(r"[\u0600-\u06FF]")
+    assert all(urdu.search(reply["text"]) for reply in replies)
+    referrer = next(r for r in replies if r["field"] == "referrer")
+    assert all(urdu.search(choice["label"]) for choice in referrer["choices"])
+    (referral,) = kith_sqlite.referrals()
+    assert referral["language"] == "ur"
+    assert referral["outcome"] == "accepted"
+    assert referral["answers"]["age"] == 45  # Urdu digits read as numbers
+    assert referral["answers"]["first_name"] == "علی"
+    assert referral["first_contact_due"] == "2026-04-09T23:59:59+01:00"
+    assert "جمعرات" in replies[-1]["text"]  # Thursday, in Urdu
+
+
+def test_language_word_switches_to_urdu_mid_conversation(kith_sqlite: Kith) -> None:
+    replies = kith_sqlite.chat("kirklees-carers-options", ["hi", "yes", "LANGUAGE"])
+    menu = replies[-1]
+    assert "اردو" in menu["text"]
+    number = next(c["n"] for c in menu["choices"] if c["key"] == "ur")
+    replies = kith_sqlite.chat("kirklees-carers-options", [str(number)])
+    assert replies[-1]["field"] == "referrer"
+    assert re.search(r"[\u0600-\u06FF]", replies[-1]["text"])
+
+
+def test_urdu_crisis_words_get_the_crisis_routes(kith_sqlite: Kith) -> None:
+    replies = kith_sqlite.chat(
+        "kirklees-carers-options", ["سلام", "ہاں", "میں خودکشی کا سوچ رہا ہوں"], lang="ur"
+    )
+    assert any("116 123" in r["text"] for r in replies)
+    assert kith_sqlite.sql("select kind from staff_alerts") == [("crisis",)]
+
+
+def test_urdu_stop_word_opts_out(kith_sqlite: Kith) -> None:
+    replies = kith_sqlite.chat("kirklees-carers-options", ["سلام", "بند کریں"], lang="ur")
+    assert kith_sqlite.sql("select opted_out from participants") == [(True,)]
+    assert "START" in replies[-1]["text"]
