@@ -27,15 +27,13 @@ from bot.channels.sms_twilio import TwilioSender
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
 from bot.storage import repository as repo
-from bot.storage.database import create_engine, upgrade
 from bot.storage.tables import outbox, participants, referrals
 from bot.web.app import create_app
 from bot.web.serve import _senders
 from conversations.definition import SHIPPED_SERVICES_DIR
 from tests.fakes.twilio_fake import TwilioFake, sign
+from tests.web.conftest import ACCOUNT_SID, AUTH_TOKEN
 
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "test-auth-token"
 KITH_NUMBER = "+447700900000"
 PERSON = "+447700900123"
 ADDRESS = "sms:+447700900123"
@@ -202,24 +200,6 @@ async def running_kith(url: str, fake: TwilioFake, **changes: str | None) -> Asy
         for sender in senders.values():
             if isinstance(sender, TwilioSender):
                 await sender.close()
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[TwilioFake]:
-    """The Twilio fake on loopback."""
-    async with TwilioFake(ACCOUNT_SID, AUTH_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    """A migrated database URL (SQLite and PostgreSQL)."""
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine, database_url)
-    finally:
-        await engine.dispose()
-    return database_url
 
 
 @pytest.fixture

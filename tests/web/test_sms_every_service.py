@@ -1,0 +1,100 @@
+"""Every service through both front doors: a signed SMS conversation and `kith chat
+--json` with the same answers store the same referral."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import KITH
+from tests.fakes.twilio_fake import TwilioFake
+from tests.services import (
+    test_derby_peer_support as derby,
+)
+from tests.services import (
+    test_kirklees_advocacy as advocacy,
+)
+from tests.services import (
+    test_kirklees_carers_options as carers,
+)
+from tests.services import (
+    test_leicester_carers as leicester,
+)
+from tests.services import (
+    test_thurrock_floating_support as thurrock,
+)
+from tests.web.test_sms_webhook import CLOCK, running_kith
+
+
+def ordered(eligible: dict[str, str], order: tuple[str, ...] | None) -> list[str]:
+    names = order if order is not None else tuple(eligible)
+    return ["hello", "yes", *(eligible[name] for name in names if name in eligible)]
+
+
+CASES = {
+    "kirklees-carers-options": ordered(carers.ELIGIBLE, None),
+    "kirklees-advocacy": ordered(advocacy.ELIGIBLE, advocacy.ORDER),
+    "derby-peer-support": ordered(derby.ELIGIBLE, derby.ORDER),
+    "leicester-carers": ordered(leicester.ELIGIBLE, leicester.ORDER),
+    "thurrock-floating-support": ordered(thurrock.ELIGIBLE, thurrock.ORDER),
+}
+SAME = (
+    "service",
+    "language",
+    "referrer",
+    "outcome",
+    "reasons",
+    "priority",
+    "urgent",
+    "status",
+    "created_at",
+    "first_contact_due",
+    "first_meeting_due",
+    "answers",
+)
+
+
+def chat_then_list(url: str, service: str, lines: list[str]) -> list[dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KITH_", "TWILIO_"))}
+    env.update({"KITH_DATABASE_URL": url, "KITH_CLOCK": CLOCK})
+    subprocess.run(
+        [KITH, "chat", "--service", service, "--json", "--from", "console:same"],
+        input="".join(line + "\n" for line in lines),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    listing = subprocess.run(
+        [KITH, "referrals", "list", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return list(json.loads(listing.stdout))
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+async def test_sms_and_chat_store_the_same_referral(
+    migrated_url: str, twilio: TwilioFake, service: str, tmp_path: Path
+) -> None:
+    lines = CASES[service]
+    async with running_kith(migrated_url, twilio, KITH_DEFAULT_SERVICE=service) as kith:
+        await kith.answer(lines)
+        bodies = [m["body"] for m in twilio.messages]
+    assert "referral" in bodies[-1] and "contact you by" in bodies[-1]
+    referrals = await asyncio.to_thread(chat_then_list, migrated_url, service, lines)
+    by_channel = {r["channel"]: r for r in referrals}
+    assert set(by_channel) == {"sms", "console"}
+    sms, chat = by_channel["sms"], by_channel["console"]
+    assert sms["outcome"] == "accepted", sms
+    assert {k: sms[k] for k in SAME} == {k: chat[k] for k in SAME}
