@@ -19,7 +19,7 @@ from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NO
 from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
 
 SHIPPED_SERVICES_DIR = Path(__file__).parent / "services"
-OUTCOMES = ("not_accepted", "needs_review")
+OUTCOMES = ("not_accepted", "needs_review", "declined")
 NATIONS = ("england", "wales", "scotland", "northern_ireland")
 DEADLINE_NAMES = ("first_contact", "first_meeting", "first_contact_if_urgent")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -36,7 +36,7 @@ from conversations.keywords import (
     is_word,
     words,
 )
-from conversations.screening import NOT_ACCEPTED, priority_codes, screen
+from conversations.screening import DECLINED, NOT_ACCEPTED, priority_codes, screen
 from conversations.state import CONSENT, DONE, QUESTION, ConversationState
 
 INVALID_BEFORE_OFFER = 3
@@ -315,6 +315,11 @@ class Engine:
             state.answers[question.field] = value
         state.history.append(question.field)
         early = screen(self.service, state.answers, self.area, set(state.skipped), final=False)
+        if early.outcome == DECLINED:
+            # The person referred has not agreed: keep nothing about them.
+            explain = [t.gettext(rule.explain) for rule in early.fired if rule.outcome == DECLINED]
+            text = " ".join([*explain, say.consent_declined(t, self.service)])
+            return StepResult(None, [Reply(text)], consent_declined=True)
         if early.outcome == NOT_ACCEPTED:
             return self._conclude(t, state, now)
         return self._advance(t, state, now)

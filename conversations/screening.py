@@ -15,6 +15,7 @@ from conversations.definition import Rule, ServiceDefinition
 
 ACCEPTED = "accepted"
 NOT_ACCEPTED = "not_accepted"
+DECLINED = "declined"  # the person referred has not agreed: nothing is kept
 NEEDS_REVIEW = "needs_review"
 
 
@@ -45,6 +46,9 @@ def screen(
         for rule in service.rules
         if (final or decided(rule, answers, skipped or set())) and rule.when.evaluate(answers, area)
     )
+    declined = tuple(rule for rule in fired if rule.outcome == DECLINED)
+    if declined:
+        return Screening(DECLINED, tuple(rule.reason for rule in declined), fired)
     refusals = tuple(rule for rule in fired if rule.outcome == NOT_ACCEPTED)
     if refusals:
         return Screening(NOT_ACCEPTED, tuple(rule.reason for rule in refusals), fired)

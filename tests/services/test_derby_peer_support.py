@@ -305,15 +305,14 @@ def test_referral_sources_of_the_seed_and_a_professional_referral(kith_sqlite: K
     assert age_prompt == "How old is the person?"
 
 
-def test_referral_without_the_persons_agreement_is_not_accepted(kith_sqlite: Kith) -> None:
-    replies = kith_sqlite.chat(SERVICE, conversation(referrer="2", person_agrees_to_referral="no"))
-    referral = only_referral(kith_sqlite)
-    assert referral["outcome"] == "not_accepted"
-    assert referral["reasons"] == ["person_has_not_agreed"]
-    # Nothing more about someone who has not agreed is asked or kept.
-    assert set(referral["answers"]) == {"referrer", "person_agrees_to_referral"}
-    assert asked(replies)[-1] == "person_agrees_to_referral"
-    assert_signposted_without_invented_contacts(outcome_text(replies), "Derby Peer Support")
+def test_referral_without_the_persons_agreement_keeps_nothing(kith_sqlite: Kith) -> None:
+    # 3.7.1.3: referral only with the consent of the person being referred.
+    replies = kith_sqlite.chat(SERVICE, ["hello", "yes", "2", "no"])
+    assert "agrees" in replies[-1]["text"]
+    assert "not kept" in replies[-1]["text"]
+    assert kith_sqlite.referrals() == []
+    assert kith_sqlite.sql("select count(*) from participants") == [(0,)]
+    assert kith_sqlite.sql("select kind from anonymous_events") == [("consent_declined",)]
 
 
 def test_urgent_need_is_flagged_for_triage_and_keeps_the_deadlines(kith_sqlite: Kith) -> None:

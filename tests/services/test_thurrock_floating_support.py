@@ -293,14 +293,13 @@ def test_unwilling_to_make_a_support_plan_is_not_accepted(kith_sqlite: Kith) -> 
     )
 
 
-def test_referral_without_the_persons_consent_is_not_accepted(kith_sqlite: Kith) -> None:
-    replies = kith_sqlite.chat(SERVICE, conversation(referrer="3", person_agrees_to_referral="no"))
-    referral = only_referral(kith_sqlite)
-    assert referral["outcome"] == "not_accepted"
-    assert referral["reasons"] == ["person_has_not_agreed"]
-    # Nothing more about someone who has not agreed is asked or kept.
-    assert set(referral["answers"]) == {"referrer", "person_agrees_to_referral"}
-    assert_signposted_without_invented_contacts(outcome_text(replies), "Thurrock Floating Support")
+def test_referral_without_the_persons_consent_keeps_nothing(kith_sqlite: Kith) -> None:
+    # 4.1.3: the person consents to the referral.
+    replies = kith_sqlite.chat(SERVICE, ["hello", "yes", "3", "no"])
+    assert "agrees" in replies[-1]["text"]
+    assert "not kept" in replies[-1]["text"]
+    assert kith_sqlite.referrals() == []
+    assert kith_sqlite.sql("select count(*) from participants") == [(0,)]
 
 
 def test_without_consent_no_referral_is_made(kith_sqlite: Kith) -> None:
