@@ -64,6 +64,8 @@ def parse_yes_no(text: str, yes_words: Iterable[str], no_words: Iterable[str]) -
 
 def parse_number(text: str, minimum: int | None, maximum: int | None) -> int:
     """A whole number within the range (words around it are ignored: "I'm 45")."""
+    if re.search(r"[-\u2212]\s*\d", text):
+        raise InvalidAnswer("number")  # a negative number is never an age or a count
     numbers = re.findall(r"\d+", fold(text))
     if len(numbers) != 1 or len(numbers[0]) > 4:
         raise InvalidAnswer("number")
