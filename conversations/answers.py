@@ -31,10 +31,16 @@ class InvalidAnswer(ValueError):
     """The answer does not fit the question; the engine re-asks."""
 
 
+# Letters an Arabic keyboard types where Urdu has its own (yeh, kaf, heh).
+_ARABIC_KEYBOARD = str.maketrans(
+    {"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0647": "\u06c1"}
+)
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation, turn any-script digits into 0-9."""
     out = []
-    for char in unicodedata.normalize("NFKD", text):
+    for char in unicodedata.normalize("NFKD", text.translate(_ARABIC_KEYBOARD)):
         if unicodedata.combining(char):
             continue
         digit = unicodedata.digit(char, None)

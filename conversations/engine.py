@@ -118,8 +118,9 @@ class Engine:
             return StepResult(
                 state, [Reply(say.opted_out(t, self.service), purpose="opt_out")], opt_out=True
             )
-        if word is Word.OPT_IN:
-            return StepResult(state, [Reply(say.opted_in(t, self.service))], opt_out=False)
+        if word is Word.OPT_IN and state is not None:
+            # Not opted out: START just carries on where the person was.
+            return StepResult(state, self._ask_current(t, state), opt_out=False)
 
         if has_crisis_phrase(text):
             replies = [Reply(say.crisis_routes(t, self.service), purpose="crisis")]

@@ -25,8 +25,10 @@ def test_urdu_is_shipped() -> None:
 def test_the_template_holds_every_message_of_the_code_and_definitions(tmp_path: Path) -> None:
     fresh = tmp_path / "kith.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-o",
-                    str(fresh), "."], check=True)
+    subprocess.run(
+        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-o", str(fresh), "."],
+        check=True,
+    )
     with fresh.open("rb") as new, (LOCALES / "kith.pot").open("rb") as shipped:
         wanted = {m.id for m in read_po(new) if m.id}
         have = {m.id for m in read_po(shipped) if m.id}
@@ -115,3 +117,10 @@ def test_urdu_stop_word_opts_out(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat("kirklees-carers-options", ["سلام", "بند کریں"], lang="ur")
     assert kith_sqlite.sql("select opted_out from participants") == [(True,)]
     assert "START" in replies[-1]["text"]
+
+
+def test_urdu_typed_on_an_arabic_keyboard_is_understood(kith_sqlite: Kith) -> None:
+    # Arabic yeh (ي) and heh (ه) where Urdu has ی and ہ: "نهيں" is "نہیں" (no).
+    replies = kith_sqlite.chat("kirklees-carers-options", ["سلام", "نهيں"], lang="ur")
+    assert kith_sqlite.sql("select count(*) from participants") == [(0,)]
+    assert replies[-1]["field"] is None

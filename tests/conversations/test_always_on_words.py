@@ -153,3 +153,8 @@ def test_language_menu_lists_languages_in_their_own_names(kith_sqlite: Kith) -> 
     assert "English" in replies[-1]["text"]
     replies = kith_sqlite.chat(SERVICE, ["1"])
     assert replies[-1]["field"] == "age"
+
+
+def test_start_as_a_first_message_begins_a_conversation(kith_sqlite: Kith) -> None:
+    replies = kith_sqlite.chat(SERVICE, ["START"])
+    assert replies[-1]["field"] == "consent"
