@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The Twilio client logs request bodies at INFO: keep message text out of the logs.
     logging.getLogger("twilio").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         return _run(args, settings)
