@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--service")
 
+    alerts = commands.add_parser("alerts", help="staff alerts: crisis words, requests")
+    alert_commands = alerts.add_subparsers(dest="alerts_command", required=True)
+    alert_list = alert_commands.add_parser("list")
+    alert_list.add_argument("--json", action="store_true")
+
     outbox = commands.add_parser("outbox", help="outbound messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
     outbox_list = outbox_commands.add_parser("list")
@@ -65,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.commands import chat, outbox, referrals, services
+    from bot.commands import alerts, chat, outbox, referrals, services
 
     if args.command == "db":
         upgrade_blocking(settings.database_url)
@@ -83,6 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.services_command == "list":
             return services.list_services(settings, args.json)
         return services.check_service(args.file)
+    if args.command == "alerts":
+        return asyncio.run(alerts.list_alerts(settings, args.json))
     if args.command == "outbox":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.json))
     if args.referrals_command == "list":

@@ -317,7 +317,7 @@ class InboundHandler:
             "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
         )
         what = "crisis words" if kind == "crisis" else "a request for a person"
-        # On-call staff need the address to act; it goes to them, never to a log.
+        # On-call staff need the address to act (also in `kith alerts list`); never logged.
         service = service_id or "no service chosen"
         text = f"Kith alert {alert_id} ({service}): {what} from {message.address}."
         rows = []

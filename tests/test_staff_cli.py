@@ -113,3 +113,14 @@ def test_list_json_has_the_interface_fields(kith: Kith) -> None:
     # Christmas 2026: 25 Dec (Fri) and 28 Dec (Boxing Day substitute) are not working days.
     assert referral["first_contact_due"] == "2026-12-31T23:59:59+00:00"
     assert referral["urgent"] is False
+
+
+def test_alerts_list_shows_who_to_reach_for_crisis_words(kith_sqlite: Kith) -> None:
+    kith_sqlite.chat(SERVICE, ["hi", "I want to end my life"], address="console:worried")
+    (alert,) = json.loads(kith_sqlite.run("alerts", "list", "--json").stdout)
+    assert (alert["kind"], alert["service"], alert["contact"]) == (
+        "crisis",
+        SERVICE,
+        "console:worried",
+    )
+    assert "console:worried" in kith_sqlite.run("alerts", "list").stdout
