@@ -32,7 +32,7 @@ from conversations.state import ConversationState
 
 log = logging.getLogger(__name__)
 
-IDLE_EXPIRY = timedelta(days=7)
+MENU_EXPIRY = timedelta(days=7)  # a service menu left unanswered
 
 
 class UnknownService(LookupError):
@@ -58,14 +58,12 @@ class InboundHandler:
         oncall: tuple[str, ...] = (),
         default_service: str | None = None,
         on_queued: Callable[[], None] | None = None,
-        idle_expiry: timedelta = IDLE_EXPIRY,
     ) -> None:
         self.db = db
         self.registry = registry
         self.oncall = oncall
         self.default_service = default_service
         self.on_queued = on_queued
-        self.idle_expiry = idle_expiry
         # SQLite takes one writer at a time: one thread owns a plain sqlite3 connection
         # and runs each message's whole transaction (see docs/benchmarks.md).
         self._sqlite: Engine | None = sync_sqlite_engine(db)
@@ -185,7 +183,7 @@ class InboundHandler:
         saved = repo.Participant(
             message.address, message.channel, language, opted_out, None, {MENU_MARKER: True}
         )
-        repo.save_participant(conn, participant is not None, saved, now, now + self.idle_expiry)
+        repo.save_participant(conn, participant is not None, saved, now, now + MENU_EXPIRY)
         rows = [
             repo.OutboundRow(
                 message.channel,
@@ -278,7 +276,8 @@ class InboundHandler:
                 service_id if result.state else None,
                 result.state.to_json() if result.state else None,
             )
-            expires = now + self.idle_expiry if result.state else None
+            days = self.registry.services[service_id].expire_after_days
+            expires = now + timedelta(days=days) if result.state else None
             repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
         if result.crisis or (result.person_requested and result.referral is not None):

@@ -101,6 +101,7 @@ class ServiceDefinition:
     local_crisis_lines: tuple[str, ...] = ()
     path: Path | None = None
     area_line: int = 0
+    expire_after_days: int = 7
 
     def question(self, field_name: str) -> Question:
         """The question that asks `field_name`."""
@@ -377,6 +378,7 @@ _TOP_KEYS = {
     "accepted_next_step",
     "local_crisis_lines",
     "notes",
+    "expire_after_days",
 }
 
 
@@ -470,7 +472,16 @@ def load_definition(path: Path) -> ServiceDefinition:
         ),
         path=path,
         area_line=data.line_of("area"),
+        expire_after_days=_expiry_days(reader, data),
     )
+
+
+def _expiry_days(reader: _Reader, data: LinedDict) -> int:
+    days = reader.get(data, "expire_after_days", int, required=False, default=7)
+    if not 1 <= days <= 90:
+        raise reader.fail(data.line_of("expire_after_days"),
+                          "expire_after_days must be from 1 to 90")
+    return int(days)
 
 
 def _check_fields_known(reader: _Reader, questions: list[Question], rules: list[Rule]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +16,7 @@ from bot.core.messages import InboundMessage
 from bot.delivery.dispatcher import Dispatcher
 from bot.inbound import InboundHandler
 from bot.storage.tables import outbox, participants
-from conversations.registry import load_registry
+from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
 from scheduler.quiet_hours import in_quiet_hours, release_time
 
@@ -118,3 +120,22 @@ def test_quiet_hours_run_from_nine_at_night_to_eight_in_the_morning() -> None:
     )
     noon = datetime(2026, 6, 2, 12, 0, tzinfo=LONDON)
     assert release_time(noon) == noon
+
+
+@pytest.fixture
+def brief_registry(tmp_path: Path) -> Registry:
+    """Kirklees carers, set to expire idle conversations after 2 days."""
+    kirklees = Path("conversations/services/kirklees-carers-options.yaml").read_text()
+    (tmp_path / "kirklees-carers-options.yaml").write_text(
+        kirklees.replace("enabled: true", "enabled: true\nexpire_after_days: 2")
+    )
+    return load_registry(tmp_path)
+
+
+async def test_a_service_can_set_its_own_idle_time(
+    db: AsyncEngine, brief_registry: Registry
+) -> None:
+    handler = InboundHandler(db, brief_registry)
+    await _start(handler, "console:brief", ["hi", "yes"])
+    assert await expire_idle(db, brief_registry, MONDAY_22 + timedelta(days=1, hours=23)) == 0
+    assert await expire_idle(db, brief_registry, MONDAY_22 + timedelta(days=2, minutes=1)) == 1
