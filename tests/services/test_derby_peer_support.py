@@ -12,11 +12,16 @@ working days (3.7.1.3). Times below are worked out by hand from the calendar.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import Kith
+from tests.services.conversation_helpers import (
+    asked,
+    assert_signposted_without_invented_contacts,
+    conversation_lines,
+    only_referral,
+    outcome_text,
+)
 
 SERVICE = "derby-peer-support"
 FRIDAY_5PM = "2026-11-27T17:00:00+00:00"  # Friday 27 November 2026, GMT
@@ -63,31 +68,7 @@ ELIGIBLE = {
 
 
 def conversation(**changes: str) -> list[str]:
-    answers = {**ELIGIBLE, **changes}
-    return ["hello", "yes", *(answers[name] for name in ORDER if name in answers)]
-
-
-def asked(replies: list[dict[str, Any]]) -> list[str]:
-    return [reply["field"] for reply in replies if reply["field"]]
-
-
-def only_referral(kith: Kith) -> dict[str, Any]:
-    referrals = kith.referrals()
-    assert len(referrals) == 1, referrals
-    return referrals[0]
-
-
-def outcome_text(replies: list[dict[str, Any]]) -> str:
-    return next(r["text"] for r in replies if r["field"] is None and "Thank you" in r["text"])
-
-
-def assert_signposted_without_invented_contacts(text: str, *places: str) -> None:
-    assert "You could contact:" in text
-    for place in places:
-        assert place in text
-    # The provider fills in numbers and websites: Kith ships none of its own.
-    assert "call " not in text and "http" not in text and "www" not in text
-    assert "PERSON" in text  # a person checks, and can be asked for sooner
+    return conversation_lines(ELIGIBLE, ORDER, **changes)
 
 
 def test_derby_city_resident_is_accepted_with_72_hours_and_7_working_days(kith: Kith) -> None:

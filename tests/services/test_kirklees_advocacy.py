@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Kith
+from tests.services.conversation_helpers import Referred, question, refer_to
 
 SERVICE = "kirklees-advocacy"
 FRIDAY_BEFORE_MAY_DAY = "2026-05-01T11:00:00+01:00"
@@ -64,34 +65,9 @@ ELIGIBLE = {
 }
 
 
-def refer(
-    kith: Kith,
-    *,
-    clock: str = FRIDAY_BEFORE_MAY_DAY,
-    address: str = "console:test",
-    until: str | None = None,
-    **changes: str | None,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run one whole conversation; return the replies and the referral it stored.
-
-    `changes` override ELIGIBLE (None leaves a field out); `until` is the answer after
-    which the seed ends the conversation. The questions asked must be exactly the ones
-    answered, in order: this checks the branching (what is and is not asked) too.
-    """
-    answers = {**ELIGIBLE, **changes}
-    fields = [name for name in ORDER if answers.get(name) is not None]
-    if until is not None:
-        fields = fields[: fields.index(until) + 1]
-    lines = ["hello", "yes", *(str(answers[name]) for name in fields)]
-    replies = kith.chat(SERVICE, lines, address=address, clock=clock)
-    asked = [r["field"] for r in replies if r["field"] not in (None, "consent")]
-    assert asked == fields
-    referrals = kith.referrals()
-    return replies, max(referrals, key=lambda r: r["id"])
-
-
-def question(replies: list[dict[str, Any]], field: str) -> str:
-    return next(r["text"] for r in replies if r["field"] == field)
+def refer(kith: Kith, *, clock: str = FRIDAY_BEFORE_MAY_DAY, **options: Any) -> Referred:
+    """`refer_to` this service: `options` are its address, until and changed answers."""
+    return refer_to(kith, SERVICE, ELIGIBLE, ORDER, clock=clock, **options)
 
 
 # -- eligible (1.4, 4.11) and deadlines (4.14) -------------------------------------------

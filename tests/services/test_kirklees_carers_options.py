@@ -8,11 +8,10 @@ contact within 3 working days and first meeting within 10 (4.11).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import Kith
+from tests.services.conversation_helpers import conversation_lines, only_referral
 
 SERVICE = "kirklees-carers-options"
 THURSDAY_BEFORE_EASTER = "2026-04-02T15:00:00+01:00"
@@ -34,14 +33,7 @@ ELIGIBLE = {
 
 
 def conversation(**changes: str) -> list[str]:
-    answers = {**ELIGIBLE, **changes}
-    return ["hello", "yes", *answers.values()]
-
-
-def only_referral(kith: Kith) -> dict[str, Any]:
-    referrals = kith.referrals()
-    assert len(referrals) == 1, referrals
-    return referrals[0]
+    return conversation_lines(ELIGIBLE, None, **changes)
 
 
 def test_eligible_carer_is_accepted_with_deadlines_from_the_seed(kith: Kith) -> None:

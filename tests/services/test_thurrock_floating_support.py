@@ -13,11 +13,16 @@ worked out by hand from the calendar.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import Kith
+from tests.services.conversation_helpers import (
+    asked,
+    assert_signposted_without_invented_contacts,
+    conversation_lines,
+    only_referral,
+    outcome_text,
+)
 
 SERVICE = "thurrock-floating-support"
 # Saturday 24 October 2026, noon BST; the clocks go back at 02:00 on Sunday 25th.
@@ -69,31 +74,8 @@ ELIGIBLE = {
 
 
 def conversation(*drop: str, **changes: str) -> list[str]:
-    answers = {**ELIGIBLE, **changes}
-    return ["hello", "yes", *(answers[n] for n in ORDER if n in answers and n not in drop)]
-
-
-def asked(replies: list[dict[str, Any]]) -> list[str]:
-    return [reply["field"] for reply in replies if reply["field"]]
-
-
-def only_referral(kith: Kith) -> dict[str, Any]:
-    referrals = kith.referrals()
-    assert len(referrals) == 1, referrals
-    return referrals[0]
-
-
-def outcome_text(replies: list[dict[str, Any]]) -> str:
-    return next(r["text"] for r in replies if r["field"] is None and "Thank you" in r["text"])
-
-
-def assert_signposted_without_invented_contacts(text: str, *places: str) -> None:
-    assert "You could contact:" in text
-    for place in places:
-        assert place in text
-    # The provider fills in numbers and websites: Kith ships none of its own.
-    assert "call " not in text and "http" not in text and "www" not in text
-    assert "PERSON" in text  # a person checks, and can be asked for sooner
+    """The answers of ELIGIBLE with `changes`, leaving out the fields in `drop`."""
+    return conversation_lines(ELIGIBLE, ORDER, *drop, **changes)
 
 
 def test_eligible_person_is_accepted_with_48_hours_across_the_clocks_change(kith: Kith) -> None:
