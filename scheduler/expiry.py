@@ -16,6 +16,7 @@ from bot.storage import repository as repo
 from bot.storage.tables import participants
 from conversations import messages as say
 from conversations.i18n import translator
+from conversations.menu import MENU_MARKER
 from conversations.registry import Registry
 from conversations.state import DONE, ConversationState
 from scheduler.quiet_hours import release_time
@@ -34,6 +35,9 @@ async def expire_idle(db: AsyncEngine, registry: Registry, now: datetime) -> int
             )
         ).all()
         for row in rows:
+            if MENU_MARKER in row.state:  # only a service menu was shown: nothing to say
+                await conn.run_sync(repo.forget_participant, row.address)
+                continue
             state = ConversationState.from_json(row.state)
             service = registry.services.get(state.service_id)
             if service is not None and state.phase != DONE and not row.opted_out:

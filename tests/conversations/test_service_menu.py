@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from bot.core.messages import InboundMessage
 from bot.inbound import InboundHandler
 from bot.storage.tables import outbox, participants, staff_alerts
 from conversations.registry import Registry, load_registry
+from scheduler.expiry import expire_idle
 
 ADDRESS = "sms:+447700900321"
 KIRKLEES = Path("conversations/services/kirklees-carers-options.yaml")
@@ -86,3 +87,14 @@ async def test_crisis_words_and_stop_work_before_a_service_is_chosen(
         opted_out = (await conn.execute(select(participants.c.opted_out))).scalar_one()
     assert kinds == ["crisis"]
     assert opted_out is True
+
+
+async def test_an_unanswered_menu_expires_quietly(db: AsyncEngine, registry: Registry) -> None:
+    handler = InboundHandler(db, registry)
+    await _send(handler, "hello")
+    later = datetime.now(UTC) + timedelta(days=8)
+    assert await expire_idle(db, registry, later) == 1
+    async with db.connect() as conn:
+        assert (await conn.execute(select(participants.c.address))).all() == []
+        kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()
+    assert "expiry" not in kinds
