@@ -280,9 +280,12 @@ class InboundHandler:
             expires = now + timedelta(days=days) if result.state else None
             repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
-        if result.crisis or (result.person_requested and result.referral is not None):
+        if result.crisis or result.person_requested:
             kind = "crisis" if result.crisis else "person"
-            rows += self._alert(conn, message, service_id, kind, handled.referral_id, now)
+            referral_id = handled.referral_id or (
+                result.state.referral_id if result.state else None
+            )
+            rows += self._alert(conn, message, service_id, kind, referral_id, now)
         if rows:
             handled.outbox_ids = repo.queue(conn, rows, now)
 

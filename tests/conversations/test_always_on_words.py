@@ -158,3 +158,13 @@ def test_language_menu_lists_languages_in_their_own_names(kith_sqlite: Kith) -> 
 def test_start_as_a_first_message_begins_a_conversation(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat(SERVICE, ["START"])
     assert replies[-1]["field"] == "consent"
+
+
+def test_person_after_a_refusal_alerts_staff_against_that_referral(kith_sqlite: Kith) -> None:
+    kith_sqlite.chat(SERVICE, [*TO_AGE, "17"])  # carer under 18: not accepted
+    replies = kith_sqlite.chat(SERVICE, ["PERSON"])
+    assert "will contact you by" in replies[-1]["text"]
+    (referral,) = kith_sqlite.referrals()
+    assert kith_sqlite.sql("select kind, referral_id from staff_alerts") == [
+        ("person", referral["id"])
+    ]
