@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     service_commands = services.add_subparsers(dest="services_command", required=True)
     listing = service_commands.add_parser("list")
     listing.add_argument("--json", action="store_true")
+    diagram = service_commands.add_parser("diagram", help="Mermaid flowchart of a service")
+    diagram.add_argument("id")
     check = service_commands.add_parser("check")
     check.add_argument("file", type=Path)
 
@@ -87,6 +89,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "services":
         if args.services_command == "list":
             return services.list_services(settings, args.json)
+        if args.services_command == "diagram":
+            return services.diagram(settings, args.id)
         return services.check_service(args.file)
     if args.command == "alerts":
         return asyncio.run(alerts.list_alerts(settings, args.json))

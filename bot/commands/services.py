@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.settings import Settings
 from conversations.areas import SHIPPED_AREAS_DIR, AreaError, load_areas
 from conversations.definition import load_definition
+from conversations.diagram import mermaid
 from conversations.registry import load_registry
 from conversations.yamlfile import DefinitionError
 
@@ -67,4 +68,18 @@ def check_service(path: Path) -> int:
         f"{path}: ok ({definition.id}: {len(definition.questions)} questions, "
         f"{len(definition.rules)} rules)"
     )
+    return 0
+
+
+def diagram(settings: Settings, service_id: str) -> int:
+    """Print the Mermaid flowchart of one service's conversation."""
+    try:
+        registry = load_registry(settings.services_dir)
+    except (DefinitionError, AreaError) as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 2
+    if service_id not in registry.services:
+        print(f"kith: unknown service {service_id!r}", file=sys.stderr)
+        return 2
+    print(mermaid(registry.services[service_id]), end="")
     return 0
