@@ -181,7 +181,13 @@ class InboundHandler:
         if menu.opt_out is not None:
             opted_out = menu.opt_out
         saved = repo.Participant(
-            message.address, message.channel, language, opted_out, None, {MENU_MARKER: True}
+            message.address,
+            message.channel,
+            language,
+            opted_out,
+            None,
+            {MENU_MARKER: True},
+            participant.opted_out_at if participant else None,
         )
         repo.save_participant(conn, participant is not None, saved, now, now + MENU_EXPIRY)
         rows = [
@@ -275,6 +281,7 @@ class InboundHandler:
                 opted_out,
                 service_id if result.state else None,
                 result.state.to_json() if result.state else None,
+                participant.opted_out_at if participant else None,
             )
             days = self.registry.services[service_id].expire_after_days
             expires = now + timedelta(days=days) if result.state else None

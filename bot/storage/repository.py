@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,6 +43,7 @@ class Participant:
     opted_out: bool
     service_id: str | None
     state: dict[str, Any] | None
+    opted_out_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,35 @@ class OutboundRow:
     meta: dict[str, Any] | None = None
 
 
+# The per-message statements are built once: building a statement and its cache key on
+# every message cost a fifth of a step (docs/benchmarks.md).
+_SELECT_PARTICIPANT = select(participants).where(participants.c.address == bindparam("key"))
+# On PostgreSQL another process handling the same person waits here until this commits.
+_SELECT_PARTICIPANT_LOCKED = _SELECT_PARTICIPANT.with_for_update()
+_UPDATE_PARTICIPANT = update(participants).where(participants.c.address == bindparam("key"))
+_INSERT_PARTICIPANT = insert(participants)
+_CLAIM_INBOUND = {
+    "postgresql": pg_insert(inbound_messages).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(inbound_messages).on_conflict_do_nothing(),
+}
+_QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+
+
 def load_participant(conn: Connection, address: str) -> Participant | None:
     """The participant at `address`, or None."""
-    query = select(participants).where(participants.c.address == address)
-    if conn.dialect.name == "postgresql":
-        # Another process handling the same person waits here until this step commits.
-        query = query.with_for_update()
-    row = (conn.execute(query)).first()
+    locked = conn.dialect.name == "postgresql"
+    query = _SELECT_PARTICIPANT_LOCKED if locked else _SELECT_PARTICIPANT
+    row = conn.execute(query, {"key": address}).first()
     if row is None:
         return None
     return Participant(
-        row.address, row.channel, row.language, row.opted_out, row.service_id, row.state
+        row.address,
+        row.channel,
+        row.language,
+        row.opted_out,
+        row.service_id,
+        row.state,
+        row.opted_out_at,
     )
 
 
@@ -81,34 +100,21 @@ def save_participant(
     expires_at: datetime | None,
 ) -> None:
     """Insert or update the participant row (one statement)."""
+    opted_out_at = (participant.opted_out_at or now) if participant.opted_out else None
     values = {
         "channel": participant.channel,
         "language": participant.language,
         "opted_out": participant.opted_out,
+        "opted_out_at": opted_out_at,
         "service_id": participant.service_id,
         "state": participant.state,
         "updated_at": now,
         "expires_at": expires_at,
     }
-    if participant.opted_out and not existed:
-        values["opted_out_at"] = now
     if existed:
-        conn.execute(
-            update(participants)
-            .where(participants.c.address == participant.address)
-            .values(**values)
-        )
+        conn.execute(_UPDATE_PARTICIPANT, {"key": participant.address, **values})
     else:
-        conn.execute(insert(participants).values(address=participant.address, **values))
-
-
-def set_opt_out(conn: Connection, address: str, opted_out: bool, now: datetime) -> None:
-    """Record an opt-out or opt-in on an existing participant row."""
-    conn.execute(
-        update(participants)
-        .where(participants.c.address == address)
-        .values(opted_out=opted_out, opted_out_at=now if opted_out else None)
-    )
+        conn.execute(_INSERT_PARTICIPANT, {"address": participant.address, **values})
 
 
 def forget_participant(conn: Connection, address: str) -> None:
@@ -127,12 +133,10 @@ def forget_participant(conn: Connection, address: str) -> None:
 
 def claim_inbound(conn: Connection, channel: str, external_id: str, now: datetime) -> bool:
     """Record a provider message id; False when it was already processed."""
-    values = {"channel": channel, "external_id": external_id, "received_at": now}
-    dialect = conn.dialect.name
-    statement = (
-        pg_insert(inbound_messages) if dialect == "postgresql" else sqlite_insert(inbound_messages)
-    ).values(**values)
-    result = conn.execute(statement.on_conflict_do_nothing())
+    result = conn.execute(
+        _CLAIM_INBOUND[conn.dialect.name],
+        {"channel": channel, "external_id": external_id, "received_at": now},
+    )
     return bool(result.rowcount)
 
 
@@ -153,12 +157,14 @@ def queue(conn: Connection, rows: Sequence[OutboundRow], now: datetime) -> list[
             "attempts": 0,
             "not_before": row.not_before,
             "created_at": now,
+            "sent_at": None,
+            "provider_ref": None,
+            "provider_status": None,
+            "error": None,
         }
         for row in rows
     ]
-    statement = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
-    result = conn.execute(statement, values)
-    return [int(outbox_id) for outbox_id in result.scalars().all()]
+    return [int(outbox_id) for outbox_id in conn.execute(_QUEUE, values).scalars().all()]
 
 
 def insert_referral(conn: Connection, draft: ReferralDraft, channel: str, address: str) -> int:

@@ -168,3 +168,12 @@ def test_person_after_a_refusal_alerts_staff_against_that_referral(kith_sqlite: 
     assert kith_sqlite.sql("select kind, referral_id from staff_alerts") == [
         ("person", referral["id"])
     ]
+
+
+def test_the_time_of_an_opt_out_is_kept_and_cleared_on_opt_in(kith_sqlite: Kith) -> None:
+    kith_sqlite.chat(SERVICE, [*TO_AGE, "STOP"], clock="2026-06-01T10:00:00+01:00")
+    kith_sqlite.chat(SERVICE, ["hello"], clock="2026-06-02T10:00:00+01:00")
+    (stopped_at,) = kith_sqlite.sql("select opted_out_at from participants")[0]
+    assert str(stopped_at).startswith("2026-06-01 09:00")
+    kith_sqlite.chat(SERVICE, ["START"], clock="2026-06-03T10:00:00+01:00")
+    assert kith_sqlite.sql("select opted_out_at from participants") == [(None,)]
