@@ -479,8 +479,9 @@ def load_definition(path: Path) -> ServiceDefinition:
 def _expiry_days(reader: _Reader, data: LinedDict) -> int:
     days = reader.get(data, "expire_after_days", int, required=False, default=7)
     if not 1 <= days <= 90:
-        raise reader.fail(data.line_of("expire_after_days"),
-                          "expire_after_days must be from 1 to 90")
+        raise reader.fail(
+            data.line_of("expire_after_days"), "expire_after_days must be from 1 to 90"
+        )
     return int(days)
 
 
