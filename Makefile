@@ -24,7 +24,8 @@ run: install
 ## Install (not editable, as users get it) and run lint, types and the whole suite.
 test: install
 	$(BIN)/pip install -q --no-deps --force-reinstall .
-	$(BIN)/ruff check bot conversations scheduler tests
+	$(BIN)/ruff check bot conversations scheduler tests bench
+	$(BIN)/ruff format --check bot conversations scheduler tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 

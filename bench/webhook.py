@@ -37,8 +37,22 @@ from urllib.parse import urlencode
 import aiohttp
 
 TOKEN = "test-auth-token"
-ANSWERS = ["Hello", "yes", "1", "45", "yes", "1", "40", "yes", "HD1 2AB", "WF13 1AB", "3",
-           "Sam", "3", "1"]
+ANSWERS = [
+    "Hello",
+    "yes",
+    "1",
+    "45",
+    "yes",
+    "1",
+    "40",
+    "yes",
+    "HD1 2AB",
+    "WF13 1AB",
+    "3",
+    "Sam",
+    "3",
+    "1",
+]
 ROOT = Path(__file__).resolve().parent.parent
 ANCHOR = ROOT.parent / "shared" / "anchors" / "bare_aiohttp.py"
 
@@ -66,9 +80,15 @@ def free_port() -> int:
 
 def signed(url: str, person: int, turn: int, serial: int) -> tuple[bytes, str]:
     """A Twilio inbound form for one person's next answer, and its signature."""
-    params = {"AccountSid": "AC" + "0" * 32, "MessageSid": f"SM{serial:032x}",
-              "From": f"+4477009{person:05d}", "To": "+447700900000",
-              "Body": ANSWERS[turn % len(ANSWERS)], "NumMedia": "0", "NumSegments": "1"}
+    params = {
+        "AccountSid": "AC" + "0" * 32,
+        "MessageSid": f"SM{serial:032x}",
+        "From": f"+4477009{person:05d}",
+        "To": "+447700900000",
+        "Body": ANSWERS[turn % len(ANSWERS)],
+        "NumMedia": "0",
+        "NumSegments": "1",
+    }
     payload = url + "".join(key + params[key] for key in sorted(params))
     digest = hmac.new(TOKEN.encode(), payload.encode(), hashlib.sha1).digest()
     return urlencode(params).encode(), base64.b64encode(digest).decode()
@@ -91,9 +111,14 @@ class Traffic:
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: bytes, signature: str) -> int:
-    async with session.post(url, data=body, headers={
+    async with session.post(
+        url,
+        data=body,
+        headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature}) as response:
+            "X-Twilio-Signature": signature,
+        },
+    ) as response:
         await response.read()
         return response.status
 
@@ -105,8 +130,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-async def closed_loop(url: str, seconds: float, concurrency: int, traffic: Traffic
-                      ) -> tuple[float, list[float], int]:
+async def closed_loop(
+    url: str, seconds: float, concurrency: int, traffic: Traffic
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -132,8 +158,9 @@ async def closed_loop(url: str, seconds: float, concurrency: int, traffic: Traff
     return len(latencies) / elapsed, latencies, errors
 
 
-async def open_loop(url: str, seconds: float, rate: float, traffic: Traffic
-                    ) -> tuple[float, list[float], int]:
+async def open_loop(
+    url: str, seconds: float, rate: float, traffic: Traffic
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     total = int(seconds * rate)
@@ -172,10 +199,18 @@ async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-async def measure(name: str, command: list[str], env: dict[str, str], port: int,
-                  args: argparse.Namespace, serial_base: int) -> Result:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+async def measure(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    args: argparse.Namespace,
+    serial_base: int,
+) -> Result:
+    # The server under test is its own process; Popen returns at once.
+    process = subprocess.Popen(  # noqa: ASYNC220
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         await wait_ready(port, process)
         url = f"http://127.0.0.1:{port}/sms/twilio"
@@ -188,16 +223,30 @@ async def measure(name: str, command: list[str], env: dict[str, str], port: int,
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return Result(name, rate, percentile(closed, 0.5), percentile(closed, 0.99), args.rate,
-                  achieved, percentile(opened, 0.5), percentile(opened, 0.99),
-                  errors + open_errors)
+    return Result(
+        name,
+        rate,
+        percentile(closed, 0.5),
+        percentile(closed, 0.99),
+        args.rate,
+        achieved,
+        percentile(opened, 0.5),
+        percentile(opened, 0.99),
+        errors + open_errors,
+    )
 
 
 def kith_env(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KITH_", "TWILIO_", "TELEGRAM_"))}
-    env.update({"KITH_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
-                "KITH_DEFAULT_SERVICE": "kirklees-carers-options"})
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KITH_", "TWILIO_", "TELEGRAM_"))
+    }
+    env.update(
+        {
+            "KITH_DATABASE_URL": database_url,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "KITH_DEFAULT_SERVICE": "kirklees-carers-options",
+        }
+    )
     return env
 
 
@@ -206,13 +255,25 @@ def kith_command(port: int) -> list[str]:
     return [kith, "serve", "--port", str(port)]
 
 
+async def migrate(database_url: str) -> None:
+    """`kith db upgrade` on the database, before it is measured."""
+    await asyncio.to_thread(
+        subprocess.run,
+        [*kith_command(0)[:1], "db", "upgrade"],
+        env=kith_env(database_url),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 async def pg_database(admin_url: str) -> str | None:
-    import asyncpg  # noqa: PLC0415 - only when PostgreSQL is measured
+    import asyncpg
 
     name = f"kith_bench_{os.getpid()}"
     try:
-        conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg", "postgresql"),
-                                     timeout=5)
+        conn = await asyncpg.connect(
+            admin_url.replace("postgresql+asyncpg", "postgresql"), timeout=5
+        )
     except (OSError, asyncpg.PostgresError):
         return None
     try:
@@ -234,37 +295,59 @@ async def main() -> None:
     args = parser.parse_args()
     results: list[Result] = []
     port = free_port()
-    results.append(await measure("bare aiohttp, signed (anchor)",
-                                 [sys.executable, str(ANCHOR), str(port), "signed"],
-                                 dict(os.environ), port, args, 0))
+    results.append(
+        await measure(
+            "bare aiohttp, signed (anchor)",
+            [sys.executable, str(ANCHOR), str(port), "signed"],
+            dict(os.environ),
+            port,
+            args,
+            0,
+        )
+    )
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
-        subprocess.run([*kith_command(0)[:1], "db", "upgrade"], env=kith_env(url), check=True,
-                       stdout=subprocess.DEVNULL)
+        await migrate(url)
         port = free_port()
-        results.append(await measure("Kith, SQLite", kith_command(port), kith_env(url), port,
-                                     args, 100_000_000))
+        results.append(
+            await measure(
+                "Kith, SQLite", kith_command(port), kith_env(url), port, args, 100_000_000
+            )
+        )
     if not args.no_pg:
         pg_url = await pg_database(args.pg)
         if pg_url is None:
             print("PostgreSQL unreachable: skipped", file=sys.stderr)
         else:
-            subprocess.run([*kith_command(0)[:1], "db", "upgrade"], env=kith_env(pg_url),
-                           check=True, stdout=subprocess.DEVNULL)
+            await migrate(pg_url)
             port = free_port()
-            results.append(await measure("Kith, PostgreSQL", kith_command(port),
-                                         kith_env(pg_url), port, args, 200_000_000))
+            results.append(
+                await measure(
+                    "Kith, PostgreSQL",
+                    kith_command(port),
+                    kith_env(pg_url),
+                    port,
+                    args,
+                    200_000_000,
+                )
+            )
     bare = results[0].throughput
-    print(f"\n{args.concurrency} connections closed loop, {args.seconds:g} s; open loop "
-          f"{args.rate:g} msg/s offered; {args.people} people in order; python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} cores\n")
-    print("| server | msg/s | ratio to bare | p50 ms | p99 ms | at "
-          f"{args.rate:g}/s: achieved | p50 ms | p99 ms | errors |")
+    print(
+        f"\n{args.concurrency} connections closed loop, {args.seconds:g} s; open loop "
+        f"{args.rate:g} msg/s offered; {args.people} people in order; python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} cores\n"
+    )
+    print(
+        "| server | msg/s | ratio to bare | p50 ms | p99 ms | at "
+        f"{args.rate:g}/s: achieved | p50 ms | p99 ms | errors |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r.name} | {r.throughput:,.0f} | {r.throughput / bare:.2f} | "
-              f"{r.closed_p50:.1f} | {r.closed_p99:.1f} | {r.achieved:.1f} | "
-              f"{r.open_p50:.1f} | {r.open_p99:.1f} | {r.errors} |")
+        print(
+            f"| {r.name} | {r.throughput:,.0f} | {r.throughput / bare:.2f} | "
+            f"{r.closed_p50:.1f} | {r.closed_p99:.1f} | {r.achieved:.1f} | "
+            f"{r.open_p50:.1f} | {r.open_p99:.1f} | {r.errors} |"
+        )
 
 
 if __name__ == "__main__":
