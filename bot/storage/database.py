@@ -23,20 +23,26 @@ class DatabaseNotReady(RuntimeError):
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+    """An async engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
+
+    Statement parameters (phone numbers, message text) are kept out of error messages,
+    so a database error logged with its traceback carries no personal data.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
             _sqlite_pragmas(dbapi_connection)
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -55,7 +61,9 @@ def sync_sqlite_engine(async_engine: AsyncEngine) -> Engine | None:
     path = _sqlite_path(async_engine.url.render_as_string(hide_password=False))
     if not path or path == ":memory:":
         return None
-    engine = create_sync_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    engine = create_sync_engine(
+        f"sqlite:///{path}", connect_args={"timeout": 30}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

@@ -6,7 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import (
@@ -97,3 +98,15 @@ def test_malformed_settings_stop_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "kith: KITH_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
     )
+
+
+async def test_database_errors_never_show_the_values_of_a_statement(db: AsyncEngine) -> None:
+    secret = "+447911123456 I feel awful"
+    try:
+        async with db.begin() as conn:
+            await conn.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": secret})
+    except DBAPIError as exc:
+        assert secret not in str(exc)
+        assert "hidden" in str(exc)
+    else:
+        raise AssertionError("the insert should have failed")
