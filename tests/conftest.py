@@ -27,6 +27,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import DEFAULT_TEST_DATABASE_URL
 from bot.storage.database import create_engine, upgrade
 
+# A whole Kirklees carers conversation that seed 000 accepts: a carer of 45 giving much
+# unpaid care to a family member of 40 with an assessed need, both in Kirklees.
+KIRKLEES_ELIGIBLE = [
+    "hi",
+    "yes",
+    "1",
+    "45",
+    "yes",
+    "1",
+    "40",
+    "yes",
+    "HD1 2AB",
+    "WF13 1AB",
+    "3",
+    "Sam",
+    "3",
+    "1",
+]
+
 KITH = shutil.which("kith", path=str(Path(sys.executable).parent)) or "kith"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Kith
+from tests.conftest import KIRKLEES_ELIGIBLE, Kith
 
 SERVICE = "kirklees-carers-options"
 START = ["hi", "yes", "1", "45"]  # the next question is yes/no
@@ -27,7 +27,7 @@ def test_odd_text_gets_a_reask_and_the_conversation_carries_on(kith_sqlite: Kith
     replies = kith_sqlite.chat(SERVICE, [*START, odd])
     assert replies[-1]["field"] == "cares_significant_time"
     assert replies[-1]["text"].startswith("Sorry")
-    rest = ["yes", "1", "40", "yes", "HD1 2AB", "WF13 1AB", "3", "Sam", "3", "1"]
+    rest = KIRKLEES_ELIGIBLE[4:]
     kith_sqlite.chat(SERVICE, rest)
     (referral,) = kith_sqlite.referrals()
     assert referral["outcome"] == "accepted"
@@ -35,42 +35,14 @@ def test_odd_text_gets_a_reask_and_the_conversation_carries_on(kith_sqlite: Kith
 
 
 def test_long_and_sql_looking_text_is_stored_as_plain_text(kith_sqlite: Kith) -> None:
-    lines = [
-        "hi",
-        "yes",
-        "1",
-        "45",
-        "yes",
-        "1",
-        "40",
-        "yes",
-        "HD1 2AB",
-        "WF13 1AB",
-        "3",
-        "Robert'); DROP TABLE referrals;--",
-        "3",
-        "1",
-    ]
+    lines = [*KIRKLEES_ELIGIBLE[:11], "Robert'); DROP TABLE referrals;--", "3", "1"]
     kith_sqlite.chat(SERVICE, lines)
     (referral,) = kith_sqlite.referrals()
     assert referral["answers"]["first_name"] == "Robert'); DROP TABLE referrals;--"
     assert kith_sqlite.sql("select count(*) from referrals") == [(1,)]
     too_long = kith_sqlite.chat(
         SERVICE,
-        [
-            "restart",
-            "yes",
-            "1",
-            "45",
-            "yes",
-            "1",
-            "40",
-            "yes",
-            "HD1 2AB",
-            "WF13 1AB",
-            "3",
-            "y" * 2000,
-        ],
+        ["restart", *KIRKLEES_ELIGIBLE[1:11], "y" * 2000],
         address="console:long",
     )
     assert "500 characters" in too_long[-1]["text"]

@@ -16,25 +16,10 @@ from bot.core.messages import InboundMessage
 from bot.inbound import InboundHandler
 from bot.storage.tables import inbound_messages, outbox, participants, referrals
 from conversations.registry import load_registry
-from tests.conftest import KITH, Kith
+from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
 
 SERVICE = "kirklees-carers-options"
-ANSWERS = [
-    "hi",
-    "yes",
-    "1",
-    "45",
-    "yes",
-    "1",
-    "40",
-    "yes",
-    "HD1 2AB",
-    "WF13 1AB",
-    "3",
-    "Sam",
-    "3",
-    "1",
-]
+ANSWERS = KIRKLEES_ELIGIBLE
 
 
 def test_sigkill_mid_conversation_loses_nothing(kith_sqlite: Kith) -> None:

@@ -19,6 +19,7 @@ from bot.storage.tables import outbox, participants
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
 from scheduler.quiet_hours import in_quiet_hours, release_time
+from tests.conftest import KIRKLEES_ELIGIBLE
 
 LONDON = ZoneInfo("Europe/London")
 SERVICE = "kirklees-carers-options"
@@ -77,26 +78,7 @@ async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
 async def test_a_finished_referral_expires_silently(db: AsyncEngine) -> None:
     registry = load_registry()
     handler = InboundHandler(db, registry)
-    await _start(
-        handler,
-        "console:done",
-        [
-            "hi",
-            "yes",
-            "1",
-            "45",
-            "yes",
-            "1",
-            "40",
-            "yes",
-            "HD1 2AB",
-            "WF13 1AB",
-            "3",
-            "Sam",
-            "3",
-            "1",
-        ],
-    )
+    await _start(handler, "console:done", KIRKLEES_ELIGIBLE)
     assert await expire_idle(db, registry, MONDAY_22 + timedelta(days=8)) == 1
     async with db.connect() as conn:
         kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()
