@@ -288,7 +288,7 @@ class InboundHandler:
             repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
         if result.crisis or result.person_requested:
-            kind = "crisis" if result.crisis else "person"
+            kind = "crisis" if result.crisis else "person_requested"
             referral_id = handled.referral_id or (
                 result.state.referral_id if result.state else None
             )

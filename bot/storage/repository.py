@@ -222,8 +222,9 @@ def add_alert(
     address: str,
     referral_id: int | None,
     now: datetime,
+    words: str | None = None,
 ) -> int:
-    """A staff alert (crisis words, a person asked for)."""
+    """A staff alert (crisis words, a person asked for); `words` keeps what raised it."""
     result = conn.execute(
         insert(staff_alerts)
         .values(
@@ -232,6 +233,7 @@ def add_alert(
             address=address,
             referral_id=referral_id,
             created_at=now,
+            words=words,
         )
         .returning(staff_alerts.c.id)
     )

@@ -131,12 +131,17 @@ staff_alerts = Table(
     "staff_alerts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(20), nullable=False),
+    Column("kind", String(30), nullable=False),
     Column("service_id", String(80), nullable=True),
     Column("address", String(120), nullable=False),
     Column("referral_id", Integer, nullable=True),
     Column("created_at", AwareDateTime, nullable=False),
     Column("resolved_at", AwareDateTime, nullable=True),
+    # The words that raised a crisis alert (vital interests); kept until handled and
+    # for the service's retention period after.
+    Column("words", Text, nullable=True),
+    Column("handled_by", String(80), nullable=True),
+    Column("handled_note", Text, nullable=True),
 )
 
 outbox = Table(

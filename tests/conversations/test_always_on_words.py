@@ -137,7 +137,7 @@ def test_three_wrong_answers_offer_a_person_and_person_makes_a_review(kith_sqlit
     assert [(r["outcome"], r["reasons"]) for r in referrals] == [
         ("needs_review", ["asked_for_person"])
     ]
-    assert kith_sqlite.sql("select kind from staff_alerts") == [("person",)]
+    assert kith_sqlite.sql("select kind from staff_alerts") == [("person_requested",)]
 
 
 def test_person_before_consent_stores_nothing(kith_sqlite: Kith) -> None:
@@ -166,7 +166,7 @@ def test_person_after_a_refusal_alerts_staff_against_that_referral(kith_sqlite: 
     assert "will contact you by" in replies[-1]["text"]
     (referral,) = kith_sqlite.referrals()
     assert kith_sqlite.sql("select kind, referral_id from staff_alerts") == [
-        ("person", referral["id"])
+        ("person_requested", referral["id"])
     ]
 
 
