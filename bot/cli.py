@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -43,25 +42,45 @@ def _parser() -> argparse.ArgumentParser:
 
     referrals = commands.add_parser("referrals", help="the referral queue")
     referral_commands = referrals.add_subparsers(dest="referrals_command", required=True)
-    ref_list = referral_commands.add_parser("list")
+    ref_list = referral_commands.add_parser("list", help="open referrals, most pressing first")
+    views = ref_list.add_mutually_exclusive_group()
+    views.add_argument("--all", dest="view", action="store_const", const="all")
+    views.add_argument("--overdue", dest="view", action="store_const", const="overdue")
+    views.add_argument("--due-today", dest="view", action="store_const", const="due_today")
+    ref_list.set_defaults(view="open")
     ref_list.add_argument("--service")
-    ref_list.add_argument("--status")
+    ref_list.add_argument("--search", metavar="TEXT", help="id, name, phone or service")
+    ref_list.add_argument("--limit", type=int)
     ref_list.add_argument("--json", action="store_true")
     show = referral_commands.add_parser("show")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
-    set_status = referral_commands.add_parser("set-status")
+    set_status = referral_commands.add_parser("set-status", help="move along the workflow")
     set_status.add_argument("id", type=int)
     set_status.add_argument("status")
     set_status.add_argument("--note")
+    set_status.add_argument("--reason", help="not_accepted: the rule the person is told")
+    set_status.add_argument("--no-notify", metavar="WHY", help="not_accepted: do not tell them")
+    _by(set_status)
+    note = referral_commands.add_parser("note", help="add a note to the history")
+    note.add_argument("id", type=int)
+    note.add_argument("text")
+    _by(note)
     export = referral_commands.add_parser("export")
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--service")
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="received on or after this day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="received on or before this day")
 
     alerts = commands.add_parser("alerts", help="staff alerts: crisis words, requests")
     alert_commands = alerts.add_subparsers(dest="alerts_command", required=True)
-    alert_list = alert_commands.add_parser("list")
+    alert_list = alert_commands.add_parser("list", help="unhandled first")
     alert_list.add_argument("--json", action="store_true")
+    alert_list.add_argument("--open", action="store_true", help="only unhandled alerts")
+    ack = alert_commands.add_parser("ack", help="record that an alert is handled")
+    ack.add_argument("id", type=int)
+    ack.add_argument("--note")
+    _by(ack)
 
     outbox = commands.add_parser("outbox", help="outbound messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
@@ -69,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     outbox_list.add_argument("--status")
     outbox_list.add_argument("--json", action="store_true")
     return parser
+
+
+def _by(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", metavar="NAME", help="who is making this change (or KITH_STAFF)")
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,28 +115,54 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.services_command == "diagram":
             return services.diagram(settings, args.id)
         return services.check_service(args.file)
-    if args.command == "alerts":
-        return asyncio.run(alerts.list_alerts(settings, args.json))
     if args.command == "outbox":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.json))
-    if args.referrals_command == "list":
-        return asyncio.run(referrals.list_referrals(settings, args.service, args.status, args.json))
-    if args.referrals_command == "show":
-        return asyncio.run(referrals.show_referral(settings, args.id, args.json))
-    if args.referrals_command == "set-status":
+    if args.command == "alerts" and args.alerts_command == "list":
+        return asyncio.run(alerts.list_alerts(settings, args.json, not args.open))
+    if args.command == "referrals" and args.referrals_command == "list":
         return asyncio.run(
-            referrals.set_status(
-                settings, args.id, args.status, args.note, f"staff:{getpass.getuser()}"
+            referrals.list_referrals(
+                settings,
+                view=args.view,
+                service=args.service,
+                search=args.search,
+                limit=args.limit,
+                as_json=args.json,
             )
         )
-    return asyncio.run(referrals.export_referrals(settings, args.service))
+    if args.command == "referrals" and args.referrals_command == "show":
+        return asyncio.run(referrals.show_referral(settings, args.id, args.json))
+    if args.command == "referrals" and args.referrals_command == "export":
+        return asyncio.run(
+            referrals.export_referrals(settings, args.service, args.since, args.until)
+        )
+    by = (args.by or "").strip() or settings.staff
+    if not by:
+        print("kith: say who is making this change: --by NAME or KITH_STAFF", file=sys.stderr)
+        return 2
+    if args.command == "alerts":
+        return asyncio.run(alerts.ack_alert(settings, args.id, by, args.note))
+    if args.referrals_command == "note":
+        return asyncio.run(referrals.add_note(settings, args.id, args.text, by))
+    return asyncio.run(
+        referrals.set_status(
+            settings,
+            args.id,
+            args.status,
+            by=by,
+            note=args.note,
+            reason=args.reason,
+            no_notify=args.no_notify,
+        )
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kith` console script."""
     args = _parser().parse_args(argv)
     # The server logs its work; one-shot commands show only problems.
-    level = logging.INFO if args.command == "serve" else logging.WARNING
+    # `kith chat` is a conversation: logs never appear inside it.
+    level = {"serve": logging.INFO, "chat": logging.CRITICAL + 1}.get(args.command, logging.WARNING)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # The Twilio client logs request bodies at INFO: keep message text out of the logs.
     logging.getLogger("twilio").setLevel(logging.WARNING)
@@ -130,6 +179,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped to `head` ended early: stop quietly, as other commands do.
+        _quiet_stdout()
+        return 0
+
+
+def _quiet_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -321,7 +321,11 @@ class InboundHandler:
         now: datetime,
     ) -> list[repo.OutboundRow]:
         """Record a staff alert and queue it to each on-call contact."""
-        alert_id = repo.add_alert(conn, kind, service_id, message.address, referral_id, now)
+        # A crisis alert keeps the words that raised it (vital interests; INTERFACES).
+        words = message.text if kind == "crisis" else None
+        alert_id = repo.add_alert(
+            conn, kind, service_id, message.address, referral_id, now, words=words
+        )
         log.warning(
             "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
         )

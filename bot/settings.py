@@ -34,6 +34,7 @@ class Settings:
     telegram_webhook_secret: str | None = None
     telegram_api_url: str | None = None
     clock: datetime | None = None
+    staff: str | None = None
 
     @property
     def twilio_configured(self) -> bool:
@@ -125,4 +126,5 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=_check_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL"), ("http", "https")),
         clock=clock,
+        staff=(get("KITH_STAFF") or "").strip() or None,
     )

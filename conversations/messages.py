@@ -253,3 +253,18 @@ def expired(t: Translator, service: ServiceDefinition) -> str:
         "Your referral to {service} was not finished, so we have not kept your answers. "
         "Text us any time to start again."
     ).format(service=service_name(t, service))
+
+
+def decision_not_accepted(
+    t: Translator, service: ServiceDefinition, explanations: list[str], signposts: list[str]
+) -> str:
+    """Staff recorded that the service cannot help: why, in plain words, and where to go."""
+    parts = [
+        t.gettext(
+            "Sorry, {service} has looked at your referral and cannot offer you support."
+        ).format(service=service_name(t, service))
+    ]
+    parts += explanations
+    if signposts:
+        parts.append(t.gettext("You could contact: {places}.").format(places="; ".join(signposts)))
+    return " ".join(parts)

@@ -255,18 +255,6 @@ def anonymous_count(conn: Connection, service_id: str, kind: str) -> int:
     return int(result.scalar_one())
 
 
-def list_referrals(
-    conn: Connection, service_id: str | None = None, status: str | None = None
-) -> list[Row[Any]]:
-    """Referrals, oldest first, optionally for one service and status."""
-    query = select(referrals).order_by(referrals.c.id)
-    if service_id:
-        query = query.where(referrals.c.service_id == service_id)
-    if status:
-        query = query.where(referrals.c.status == status)
-    return list((conn.execute(query)).all())
-
-
 def get_referral(conn: Connection, referral_id: int) -> Row[Any] | None:
     """One referral row, or None."""
     return (conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
@@ -282,4 +270,65 @@ def referral_history(conn: Connection, referral_id: int) -> list[Row[Any]]:
                 .order_by(referral_status_history.c.id)
             )
         ).all()
+    )
+
+
+def find_referrals(
+    conn: Connection, statuses: Sequence[str] | None = None, service_id: str | None = None
+) -> list[Row[Any]]:
+    """Referrals in any of `statuses` (all when None), optionally for one service."""
+    query = select(referrals).order_by(referrals.c.id)
+    if statuses is not None:
+        query = query.where(referrals.c.status.in_(list(statuses)))
+    if service_id:
+        query = query.where(referrals.c.service_id == service_id)
+    return list(conn.execute(query).all())
+
+
+def alerts_for(
+    conn: Connection, referral_ids: Sequence[int], addresses: Sequence[str]
+) -> list[Row[Any]]:
+    """Alerts on these referrals or raised by these addresses (flags in the staff queue)."""
+    if not referral_ids and not addresses:
+        return []
+    query = select(staff_alerts).where(
+        staff_alerts.c.referral_id.in_(list(referral_ids))
+        | staff_alerts.c.address.in_(list(addresses))
+    )
+    return list(conn.execute(query).all())
+
+
+def list_alerts(conn: Connection, include_handled: bool = True) -> list[Row[Any]]:
+    """Staff alerts: unhandled first, newest first within each."""
+    query = select(staff_alerts).order_by(
+        staff_alerts.c.resolved_at.is_not(None), staff_alerts.c.id.desc()
+    )
+    if not include_handled:
+        query = query.where(staff_alerts.c.resolved_at.is_(None))
+    return list(conn.execute(query).all())
+
+
+def get_alert(conn: Connection, alert_id: int) -> Row[Any] | None:
+    """One staff alert, or None."""
+    return conn.execute(select(staff_alerts).where(staff_alerts.c.id == alert_id)).first()
+
+
+def ack_alert(conn: Connection, alert_id: int, by: str, note: str | None, now: datetime) -> None:
+    """Record who handled an alert, when, and how."""
+    conn.execute(
+        update(staff_alerts)
+        .where(staff_alerts.c.id == alert_id)
+        .values(resolved_at=now, handled_by=by, handled_note=note)
+    )
+
+
+def add_note(conn: Connection, referral_id: int, note: str, now: datetime, by: str) -> None:
+    """A staff note in a referral's history; the status stays as it is."""
+    status = conn.execute(
+        select(referrals.c.status).where(referrals.c.id == referral_id)
+    ).scalar_one()
+    conn.execute(
+        insert(referral_status_history).values(
+            referral_id=referral_id, status=status, note=note, changed_at=now, changed_by=by
+        )
     )
