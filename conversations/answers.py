@@ -135,8 +135,8 @@ def _named(folded: str, choices: Sequence[Choice], labels: Sequence[str]) -> lis
     """Indexes of the choices whose label, key or synonym the text mentions."""
     found = []
     for index, (choice, label) in enumerate(zip(choices, labels, strict=True)):
-        phrases = {fold(label), fold(choice.label), fold(choice.key.replace("_", " "))}
-        phrases |= {fold(word) for word in choice.also}
+        # Keys are not looked for inside a reply: "not paid" must not read as `paid`.
+        phrases = {fold(label), fold(choice.label), *(fold(word) for word in choice.also)}
         if any(len(p) > 2 and _mentions(folded, p) for p in phrases):
             found.append(index)
     if not found:
