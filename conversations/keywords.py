@@ -38,10 +38,13 @@ def always_on_word(text: str, language: str) -> Word | None:
     folded = fold(text)
     if not folded:
         return None
+    compact = folded.replace(" ", "")  # "Opt-out", "S T O P": spaces and punctuation ignored
     for code in _languages(language):
         words = word_list(code).words
         for word in _ORDER:
             if folded in words[word.value]:
+                return word
+            if word is Word.OPT_OUT and compact in words[word.value]:
                 return word
     return None
 
