@@ -347,7 +347,12 @@ class Engine:
             return [self._consent(t)]
         if state.phase == DONE or state.position is None:
             return [Reply(say.already_done(t, self.service, state.due_text or ""))]
-        return [self._ask(t, self._current(state), state)]
+        question = self._current(state)
+        pending = state.confirming
+        if pending is not None and pending.get("field") == question.field:
+            text = say.confirm_number(t, question, pending["value"])
+            return [Reply(text, field=question.field, kind=question.kind)]
+        return [self._ask(t, question, state)]
 
     def _ask(self, t: Translator, question: Question, state: ConversationState) -> Reply:
         choices = None

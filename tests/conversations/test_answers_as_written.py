@@ -171,6 +171,17 @@ def test_an_age_under_18_is_confirmed_before_the_refusal_000_1_6() -> None:
     assert draft.reasons == ("carer_under_18",)
 
 
+def test_help_while_a_number_awaits_confirmation_asks_for_it_again() -> None:
+    person = Person(SERVICE)
+    person.start(KIRKLEES, stop_at="age")
+    person.send("16")
+    person.send("HELP")
+    assert person.texts()[-1].startswith("You said 16. Is that right?")
+    person.send("yes")
+    draft = person.last.referral
+    assert draft is not None and draft.reasons == ("carer_under_18",)
+
+
 def test_sending_the_age_again_replaces_the_mistyped_one() -> None:
     person = Person(SERVICE)
     person.start(KIRKLEES, stop_at="age")
