@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.messages import InboundMessage
 from bot.storage import repository as repo
 from bot.storage.database import sync_sqlite_engine
-from conversations.engine import Reply, StepResult
+from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER, MenuResult, menu_step
 from conversations.registry import Registry
@@ -148,6 +148,7 @@ class InboundHandler:
                 language,
                 bool(participant and participant.opted_out),
                 menu_shown,
+                sms=message.channel == "sms",
             )
             if menu.chosen is None:
                 return self._store_menu(conn, message, participant, language, menu)
@@ -160,6 +161,8 @@ class InboundHandler:
                 now,
                 opted_out=bool(participant and participant.opted_out),
                 language=language,
+                sms=message.channel == "sms",
+                pictures=message.media > 0,
             )
         except Exception as exc:  # a bug must not lose the message or the stored state
             result = self._apology(exc, service_id, state, participant)
@@ -203,7 +206,7 @@ class InboundHandler:
             for text in menu.replies
         ]
         if menu.crisis:
-            rows += self._alert(conn, message, None, "crisis", None, now)
+            rows += self._alert(conn, message, None, AlertDraft("crisis", menu.words), None, now)
         return Handled(outbox_ids=repo.queue(conn, rows, now) if rows else [])
 
     def _apology(
@@ -254,15 +257,6 @@ class InboundHandler:
             )
             if result.state is not None:
                 result.state.referral_id = handled.referral_id
-        elif result.person_requested and result.state and result.state.referral_id:
-            repo.add_history(
-                conn,
-                result.state.referral_id,
-                "new",
-                "the person asked to talk to someone",
-                now,
-                "person",
-            )
         if result.consent_declined:
             repo.count_event(conn, service_id, "consent_declined", now)
         if result.state is None and not opted_out:
@@ -287,12 +281,10 @@ class InboundHandler:
             expires = now + timedelta(days=days) if result.state else None
             repo.save_participant(conn, participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
-        if result.crisis or result.person_requested:
-            kind = "crisis" if result.crisis else "person_requested"
-            referral_id = handled.referral_id or (
-                result.state.referral_id if result.state else None
-            )
-            rows += self._alert(conn, message, service_id, kind, referral_id, now)
+        # A message from the person never changes a referral's status: it raises an alert.
+        referral_id = handled.referral_id or (result.state.referral_id if result.state else None)
+        for alert in result.alerts:
+            rows += self._alert(conn, message, service_id, alert, referral_id, now)
         if rows:
             handled.outbox_ids = repo.queue(conn, rows, now)
 
@@ -316,23 +308,30 @@ class InboundHandler:
         conn: Connection,
         message: InboundMessage,
         service_id: str | None,
-        kind: str,
+        alert: AlertDraft,
         referral_id: int | None,
         now: datetime,
     ) -> list[repo.OutboundRow]:
-        """Record a staff alert and queue it to each on-call contact."""
-        # A crisis alert keeps the words that raised it (vital interests; INTERFACES).
-        words = message.text if kind == "crisis" else None
+        """Record a staff alert (with the words that raised it) and queue it to on-call staff."""
         alert_id = repo.add_alert(
-            conn, kind, service_id, message.address, referral_id, now, words=words
+            conn, alert.kind, service_id, message.address, referral_id, now, words=alert.words
         )
         log.warning(
-            "staff alert", extra={"alert_id": alert_id, "kind": kind, "service": service_id}
+            "staff alert",
+            extra={
+                "alert_id": alert_id,
+                "kind": alert.kind,
+                "service": service_id,
+                "referral_id": referral_id,
+            },
         )
-        what = "crisis words" if kind == "crisis" else "a request for a person"
-        # On-call staff need the address to act (also in `kith alerts list`); never logged.
+        what = _ALERT_WORDING.get(alert.kind, alert.kind)
+        how = " Contact by text only." if alert.text_only else ""
+        about = f" Referral {referral_id}." if referral_id else ""
+        # On-call staff need the address to act (also in `kith alerts list`); never logged,
+        # and never the person's own words (staff read them in `kith alerts list`).
         service = service_id or "no service chosen"
-        text = f"Kith alert {alert_id} ({service}): {what} from {message.address}."
+        text = f"Kith alert {alert_id} ({service}): {what} from {message.address}.{about}{how}"
         rows = []
         for contact in self.oncall:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
@@ -341,3 +340,10 @@ class InboundHandler:
                 repo.OutboundRow(channel, address, text, "staff_alert", True, service_id, now, None)
             )
         return rows
+
+
+_ALERT_WORDING = {
+    "crisis": "crisis words",
+    "person_requested": "a request for a person",
+    "urgent": "an urgent referral out of hours",
+}

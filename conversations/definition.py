@@ -181,15 +181,18 @@ def _read_choices(reader: _Reader, item: LinedDict, field_name: str) -> tuple[Ch
         line = raw.item_lines[index]
         if not isinstance(entry, LinedDict):
             raise reader.fail(line, "each choice must be a mapping with key and label")
-        reader.unknown_keys(entry, {"key", "label", "clause"})
+        reader.unknown_keys(entry, {"key", "label", "clause", "also"})
         key = reader.text(entry, "key")
         label = reader.text(entry, "label")
         assert key is not None and label is not None
+        also = reader.get(entry, "also", LinedList, required=False, default=LinedList())
+        if not all(isinstance(word, str) and word.strip() for word in also):
+            raise reader.fail(entry.line_of("also"), "'also' must be a list of words or phrases")
         if not _KEY.match(key):
             raise reader.fail(line, f"choice key {key!r} must be lower_snake_case")
         if any(existing.key == key for existing in choices):
             raise reader.fail(line, f"choice key {key!r} appears twice")
-        choices.append(Choice(key=key, label=label))
+        choices.append(Choice(key=key, label=label, also=tuple(str(w) for w in also)))
     if len(choices) < 2:
         raise reader.fail(raw.line, "a choice question needs at least two choices")
     if field_name in MONITORING_FIELDS and PREFER_NOT_TO_SAY not in {c.key for c in choices}:

@@ -8,12 +8,13 @@ new state, the replies (in the outbox) and any referral in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from bot.core.deadlines import due_by
+from bot.core.deadlines import CoreHours, due_by, in_core_hours
 from conversations import messages as say
 from conversations.answers import (
+    AmbiguousAnswer,
     Choice,
     InvalidAnswer,
     parse_choice,
@@ -23,6 +24,7 @@ from conversations.answers import (
     parse_postcode,
     parse_text,
     parse_yes_no,
+    strip_invisible,
 )
 from conversations.conditions import AreaLookup
 from conversations.definition import Question, ServiceDefinition
@@ -31,15 +33,20 @@ from conversations.i18n import Translator, available_languages, language_name, t
 from conversations.keywords import (
     Word,
     always_on_word,
+    choice_words,
     contains_opt_out,
     has_crisis_phrase,
     is_word,
+    opts_back_in,
     words,
 )
 from conversations.screening import DECLINED, NOT_ACCEPTED, priority_codes, screen
 from conversations.state import CONSENT, DONE, QUESTION, ConversationState
 
-INVALID_BEFORE_OFFER = 3
+INVALID_BEFORE_OFFER = 3  # PERSON is offered once, after this many answers that did not fit
+INVALID_BEFORE_LEAVING = 5  # then the question is left unanswered (unknown) and we move on
+# When a service names no core hours, an urgent referral counts as out of hours outside these.
+OFFICE_HOURS = CoreHours.weekdays(time(9, 0), time(17, 0))
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,24 @@ class ReferralDraft:
     first_meeting_due: datetime | None
 
 
+@dataclass(frozen=True)
+class AlertDraft:
+    """A staff alert to raise: its kind (INTERFACES), the words that raised it, how to reach.
+
+    `text_only` is set when the person asked to be contacted by text only.
+    """
+
+    kind: str
+    words: str | None = None
+    text_only: bool = False
+
+
 @dataclass
 class StepResult:
-    """What a step produced. `state` None means forget the conversation."""
+    """What a step produced. `state` None means forget the conversation.
+
+    `crisis` and `person_requested` say that an alert of that kind is among `alerts`.
+    """
 
     state: ConversationState | None
     replies: list[Reply] = field(default_factory=list)
@@ -82,6 +104,7 @@ class StepResult:
     opt_out: bool | None = None
     person_requested: bool = False
     consent_declined: bool = False
+    alerts: list[AlertDraft] = field(default_factory=list)
 
 
 class Engine:
@@ -100,20 +123,29 @@ class Engine:
         now: datetime,
         opted_out: bool = False,
         language: str = "en",
+        sms: bool = False,
+        pictures: bool = False,
     ) -> StepResult:
-        """Handle one inbound message from a person."""
+        """Handle one inbound message from a person.
+
+        `sms` applies the carriers' opt-in words; `pictures` says the message carried
+        pictures (their content is never read).
+        """
+        text = strip_invisible(text)
         lang = state.language if state else language
         t = translator(lang)
         word = always_on_word(text, lang)
 
         if opted_out:
-            if word is Word.OPT_IN or is_word(text, "yes", lang):
+            if opts_back_in(text, lang, sms):
                 result = StepResult(state, [Reply(say.opted_in(t, self.service))], opt_out=False)
                 if state is not None and state.phase != DONE:
                     result.replies.extend(self._ask_current(t, state))
                 return result
             # Honour STOP: nothing is sent, but staff still hear of a crisis.
-            return StepResult(state, crisis=has_crisis_phrase(text))
+            if has_crisis_phrase(text):
+                return StepResult(state, crisis=True, alerts=[AlertDraft("crisis", text)])
+            return StepResult(state)
         if word is Word.OPT_OUT:
             return StepResult(
                 state, [Reply(say.opted_out(t, self.service), purpose="opt_out")], opt_out=True
@@ -121,41 +153,82 @@ class Engine:
         if word is Word.OPT_IN and state is not None:
             # Not opted out: START just carries on where the person was.
             return StepResult(state, self._ask_current(t, state), opt_out=False)
-
         if has_crisis_phrase(text):
-            replies = [Reply(say.crisis_routes(t, self.service), purpose="crisis")]
-            if state is not None and state.phase != DONE:
-                replies.append(Reply(say.carry_on(t)))
-                replies.extend(self._ask_current(t, state))
-            return StepResult(state, replies, crisis=True)
+            return self._crisis(t, state, text, lang)
 
+        result = self._step(t, state, text, now, word, lang, pictures)
+        if word is None and contains_opt_out(text, lang):
+            result.replies.insert(0, Reply(say.opt_out_hint(translator(lang))))
+        return result
+
+    def _step(
+        self,
+        t: Translator,
+        state: ConversationState | None,
+        text: str,
+        now: datetime,
+        word: Word | None,
+        lang: str,
+        pictures: bool,
+    ) -> StepResult:
         if state is None:
             if word is Word.HELP:
                 return StepResult(None, [Reply(say.help_text(t, self.service))])
             state = ConversationState(service_id=self.service.id, language=lang)
             if word is Word.LANGUAGE:
                 return self._language_menu(t, state)
-            return StepResult(state, [Reply(say.welcome(t, self.service)), self._consent(t)])
+            start = [Reply(say.welcome(t, self.service)), self._consent(t)]
+            if pictures and not text.strip():
+                start.insert(0, Reply(say.no_pictures(t)))
+            return StepResult(state, start)
 
+        if pictures and not text.strip():
+            # A picture is not a wrong answer: say so, and ask again without counting it.
+            if state.choosing_language:
+                return self._language_menu(t, state, [Reply(say.no_pictures(t))])
+            return StepResult(state, [Reply(say.no_pictures(t)), *self._ask_current(t, state)])
         if state.choosing_language and word is None:
             return self._choose_language(state, text)
         if word is not None:
-            return self._word(t, state, word, now)
+            return self._word(t, state, word, now, text)
+        if state.paused:
+            if is_word(text, "continue", state.language):
+                state.paused = False
+                if state.phase == CONSENT:
+                    return StepResult(
+                        state, [Reply(say.welcome(t, self.service)), self._consent(t)]
+                    )
+                return StepResult(state, self._ask_current(t, state))
+            return StepResult(state, [Reply(say.crisis_pause(t, self.service))])
         if state.phase == DONE:
             return StepResult(
                 state, [Reply(say.already_done(t, self.service, state.due_text or ""))]
             )
         if state.phase == CONSENT:
             return self._answer_consent(t, state, text, now)
-        hint = [Reply(say.opt_out_hint(t))] if contains_opt_out(text, lang) else []
-        result = self._answer_question(t, state, text, now)
-        result.replies[:0] = hint
-        return result
+        return self._answer_question(t, state, text, now)
+
+    # -- crisis --------------------------------------------------------------------------
+
+    def _crisis(
+        self, t: Translator, state: ConversationState | None, text: str, lang: str
+    ) -> StepResult:
+        """Routes first; then the questions wait until the person replies CONTINUE."""
+        replies = [Reply(say.crisis_routes(t, self.service), purpose="crisis")]
+        if state is None:
+            # Only the position is kept (as before consent): that the questions wait.
+            state = ConversationState(service_id=self.service.id, language=lang)
+        if state.phase == DONE:
+            replies.append(Reply(say.crisis_person(t, self.service)))
+        else:
+            state.paused = True
+            replies.append(Reply(say.crisis_pause(t, self.service)))
+        return StepResult(state, replies, crisis=True, alerts=[AlertDraft("crisis", text)])
 
     # -- always-on words inside a conversation ------------------------------------------
 
     def _word(
-        self, t: Translator, state: ConversationState, word: Word, now: datetime
+        self, t: Translator, state: ConversationState, word: Word, now: datetime, text: str
     ) -> StepResult:
         if word is Word.HELP:
             replies = [Reply(say.help_text(t, self.service))]
@@ -168,47 +241,56 @@ class Engine:
             fresh = ConversationState(service_id=self.service.id, language=state.language)
             return StepResult(fresh, [Reply(say.welcome(t, self.service)), self._consent(t)])
         if word is Word.PERSON:
-            return self._person(t, state, now)
+            return self._person(t, state, now, text)
         # BACK
-        if state.phase == QUESTION and state.history:
+        if state.phase == DONE:
+            return StepResult(state, [Reply(say.back_after_end(t, self.service))])
+        if state.phase == QUESTION and state.history and not state.paused:
             previous = state.history.pop()
             state.answers.pop(previous, None)
             self._unskip_after(state, previous)
             state.position = previous
-            state.invalid = 0
+            self._new_question(state)
         return StepResult(state, self._ask_current(t, state))
 
-    def _person(self, t: Translator, state: ConversationState, now: datetime) -> StepResult:
+    def _person(
+        self, t: Translator, state: ConversationState, now: datetime, text: str
+    ) -> StepResult:
+        """PERSON: ask staff to get in touch, by the means the person chose; say so truly.
+
+        It never changes a referral's status and never repeats its deadline.
+        """
+        needs = state.answers.get("communication_needs") or []
+        text_only = isinstance(needs, list) and "text_only" in needs
+        alert = AlertDraft("person_requested", text, text_only)
+        reply = Reply(say.person_requested(t, self.service, text_only))
         if state.phase == DONE:
-            return StepResult(
-                state,
-                [Reply(say.person_requested(t, self.service, state.due_text or ""))],
-                person_requested=True,
-            )
+            return StepResult(state, [reply], person_requested=True, alerts=[alert])
         if state.phase == CONSENT or state.consent_at is None:
+            if state.paused:
+                # After crisis words a person is asked for at once (vital interests).
+                return StepResult(state, [reply], person_requested=True, alerts=[alert])
             # Without consent nothing may be stored, so point to the service's own contact.
             return StepResult(state, [Reply(say.help_text(t, self.service)), self._consent(t)])
+        state.paused = False
         draft = self._draft(state, now, forced_review="asked_for_person")
-        return self._finish(
-            t,
-            state,
-            draft,
-            say.person_requested(t, self.service, say.due_phrase(t, draft.first_contact_due)),
-            person=True,
-        )
+        result = self._finish(t, state, draft, reply.text)
+        result.person_requested = True
+        result.alerts.append(alert)
+        return result
 
     # -- language ------------------------------------------------------------------------
 
-    def _language_menu(self, t: Translator, state: ConversationState) -> StepResult:
+    def _language_menu(
+        self, t: Translator, state: ConversationState, before: list[Reply] | None = None
+    ) -> StepResult:
         state.choosing_language = True
         codes = available_languages()
         choices = tuple(
             {"n": n, "key": code, "label": language_name(code)} for n, code in enumerate(codes, 1)
         )
-        return StepResult(
-            state,
-            [Reply(say.language_menu(t, codes), field="language", kind="choice", choices=choices)],
-        )
+        menu = Reply(say.language_menu(t, codes), field="language", kind="choice", choices=choices)
+        return StepResult(state, [*(before or []), menu])
 
     def _choose_language(self, state: ConversationState, text: str) -> StepResult:
         codes = available_languages()
@@ -231,19 +313,23 @@ class Engine:
     def _answer_consent(
         self, t: Translator, state: ConversationState, text: str, now: datetime
     ) -> StepResult:
-        if is_word(text, "yes", state.language):
+        try:
+            agreed = parse_yes_no(text, words("yes", state.language), words("no", state.language))
+        except InvalidAnswer:
+            return self._invalid(
+                t,
+                state,
+                Reply(t.gettext("Sorry, please reply YES or NO."), field="consent", kind="yes_no"),
+                now,
+            )
+        if agreed:
             state.consent_at = now.isoformat()
             state.phase = QUESTION
             state.position = None
+            self._new_question(state)
             return self._advance(t, state, now)
-        if is_word(text, "no", state.language):
-            return StepResult(
-                None, [Reply(say.consent_declined(t, self.service))], consent_declined=True
-            )
-        return self._invalid(
-            t,
-            state,
-            Reply(t.gettext("Sorry, please reply YES or NO."), field="consent", kind="yes_no"),
+        return StepResult(
+            None, [Reply(say.consent_declined(t, self.service))], consent_declined=True
         )
 
     # -- questions -----------------------------------------------------------------------
@@ -253,11 +339,20 @@ class Engine:
         return self.service.question(state.position)
 
     def _ask_current(self, t: Translator, state: ConversationState) -> list[Reply]:
+        if state.paused:
+            if state.phase == DONE:
+                return [Reply(say.crisis_person(t, self.service))]
+            return [Reply(say.crisis_pause(t, self.service))]
         if state.phase == CONSENT:
             return [self._consent(t)]
         if state.phase == DONE or state.position is None:
             return [Reply(say.already_done(t, self.service, state.due_text or ""))]
-        return [self._ask(t, self._current(state), state)]
+        question = self._current(state)
+        pending = state.confirming
+        if pending is not None and pending.get("field") == question.field:
+            text = say.confirm_number(t, question, pending["value"])
+            return [Reply(text, field=question.field, kind=question.kind)]
+        return [self._ask(t, question, state)]
 
     def _ask(self, t: Translator, question: Question, state: ConversationState) -> Reply:
         choices = None
@@ -282,10 +377,13 @@ class Engine:
         if question.kind == "number":
             return parse_number(text, question.minimum, question.maximum)
         labels = [t.gettext(choice.label) for choice in question.choices]
+        options = [
+            Choice(c.key, c.label, (*c.also, *choice_words(c.key, lang))) for c in question.choices
+        ]
         if question.kind == "choice":
-            return parse_choice(text, question.choices, labels)
+            return parse_choice(text, options, labels)
         if question.kind == "multi":
-            return parse_multi(text, question.choices, labels)
+            return parse_multi(text, options, labels)
         if question.kind == "postcode":
             return parse_postcode(text)
         if question.kind == "date":
@@ -296,8 +394,34 @@ class Engine:
         self, t: Translator, state: ConversationState, text: str, now: datetime
     ) -> StepResult:
         question = self._current(state)
+        pending, state.confirming = state.confirming, None
+        if pending is not None and pending.get("field") == question.field:
+            try:
+                sure = parse_yes_no(text, words("yes", t.code), words("no", t.code))
+            except InvalidAnswer:
+                sure = None  # perhaps the number again: read it as an answer
+            if sure is True:
+                return self._accept(t, state, question, pending["value"], now)
+            if sure is False:
+                return StepResult(state, [self._ask(t, question, state)])
         try:
             value = self._parse(t, question, text, now)
+        except AmbiguousAnswer as several:
+            return self._invalid(
+                t,
+                state,
+                Reply(
+                    say.ambiguous(t, question, several.keys),
+                    field=question.field,
+                    kind=question.kind,
+                    choices=tuple(
+                        c
+                        for c in self._ask(t, question, state).choices or ()
+                        if c["key"] in several.keys
+                    ),
+                ),
+                now,
+            )
         except InvalidAnswer as problem:
             return self._invalid(
                 t,
@@ -308,8 +432,37 @@ class Engine:
                     kind=question.kind,
                     choices=self._ask(t, question, state).choices,
                 ),
+                now,
             )
-        state.invalid = 0
+        confirmed = pending is not None and pending.get("value") == value
+        if question.kind == "number" and value is not None and not confirmed:
+            if self._would_refuse(state, question.field, value):
+                state.confirming = {"field": question.field, "value": value}
+                return StepResult(
+                    state,
+                    [
+                        Reply(
+                            say.confirm_number(t, question, value),
+                            field=question.field,
+                            kind=question.kind,
+                        )
+                    ],
+                )
+        return self._accept(t, state, question, value, now)
+
+    def _would_refuse(self, state: ConversationState, field_name: str, value: Any) -> bool:
+        """True when this one answer would make screening refuse (so it is confirmed first)."""
+        trial = {**state.answers, field_name: value}
+        early = screen(self.service, trial, self.area, set(state.skipped), final=False)
+        return early.outcome == NOT_ACCEPTED and any(
+            field_name in rule.when.fields for rule in early.fired if rule.outcome == NOT_ACCEPTED
+        )
+
+    def _accept(
+        self, t: Translator, state: ConversationState, question: Question, value: Any, now: datetime
+    ) -> StepResult:
+        """Store an answer (None for SKIP), then screen early and go on."""
+        self._new_question(state)
         if value is None:
             state.skipped.append(question.field)
         else:
@@ -325,10 +478,29 @@ class Engine:
             return self._conclude(t, state, now)
         return self._advance(t, state, now)
 
-    def _invalid(self, t: Translator, state: ConversationState, reask: Reply) -> StepResult:
+    @staticmethod
+    def _new_question(state: ConversationState) -> None:
+        state.invalid = 0
+        state.person_offered = False
+        state.confirming = None
+
+    def _invalid(
+        self, t: Translator, state: ConversationState, reask: Reply, now: datetime
+    ) -> StepResult:
+        """Re-ask; offer PERSON once after three misses; after five, leave the question."""
         state.invalid += 1
+        if state.phase == QUESTION and state.invalid >= INVALID_BEFORE_LEAVING:
+            question = self._current(state)
+            self._new_question(state)
+            # Unanswered: the value `unknown` (None), which no rule refuses on.
+            state.answers[question.field] = None
+            state.history.append(question.field)
+            result = self._advance(t, state, now)
+            result.replies.insert(0, Reply(say.left_unanswered(t)))
+            return result
         replies = [reask]
-        if state.invalid % INVALID_BEFORE_OFFER == 0:
+        if state.invalid >= INVALID_BEFORE_OFFER and not state.person_offered:
+            state.person_offered = True
             replies.insert(0, Reply(say.offer_person(t, self.service)))
         return StepResult(state, replies)
 
@@ -407,7 +579,14 @@ class Engine:
                     if line not in places:
                         places.append(line)
             text = say.not_accepted(t, self.service, explanations, places, due)
-        return self._finish(t, state, draft, text)
+        result = self._finish(t, state, draft, text)
+        core = self.service.core_hours or OFFICE_HOURS
+        if draft.urgent and not in_core_hours(now, core, self.service.nation):
+            result.replies[0] = Reply(
+                f"{text}\n{say.out_of_hours(t, self.service)}", purpose="acknowledgement"
+            )
+            result.alerts.append(AlertDraft("urgent"))
+        return result
 
     def _finish(
         self,
@@ -415,11 +594,8 @@ class Engine:
         state: ConversationState,
         draft: ReferralDraft,
         text: str,
-        person: bool = False,
     ) -> StepResult:
         state.phase = DONE
         state.position = None
         state.due_text = say.due_phrase(t, draft.first_contact_due)
-        return StepResult(
-            state, [Reply(text, purpose="acknowledgement")], referral=draft, person_requested=person
-        )
+        return StepResult(state, [Reply(text, purpose="acknowledgement")], referral=draft)

@@ -26,6 +26,7 @@ DEFAULT_LANGUAGE = "en"
 WORD_LISTS = (
     "opt_out",
     "opt_in",
+    "opt_in_yes",
     "help",
     "language",
     "back",
@@ -34,6 +35,7 @@ WORD_LISTS = (
     "skip",
     "yes",
     "no",
+    "continue",
     "crisis",
 )
 
@@ -59,10 +61,11 @@ def language_name(code: str) -> str:
 
 @dataclass(frozen=True)
 class WordList:
-    """Folded always-on words and crisis phrases for one language."""
+    """Folded always-on words, crisis phrases and choice synonyms for one language."""
 
     words: dict[str, frozenset[str]]
     crisis: re.Pattern[str] | None
+    choices: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=32)
@@ -77,7 +80,9 @@ def word_list(code: str) -> WordList:
         if phrases
         else None
     )
-    return WordList(words=words, crisis=crisis)
+    raw_choices = raw.get("choices") or {}
+    choices = {str(key): tuple(str(w) for w in said) for key, said in raw_choices.items()}
+    return WordList(words=words, crisis=crisis, choices=choices)
 
 
 class Translator:

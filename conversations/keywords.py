@@ -7,6 +7,7 @@ as Twilio decides for opt-outs; crisis phrases count anywhere in a message.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from conversations.answers import fold
@@ -37,18 +38,48 @@ def always_on_word(text: str, language: str) -> Word | None:
     folded = fold(text)
     if not folded:
         return None
+    compact = folded.replace(" ", "")  # "Opt-out", "S T O P": spaces and punctuation ignored
     for code in _languages(language):
         words = word_list(code).words
         for word in _ORDER:
             if folded in words[word.value]:
+                return word
+            if word is Word.OPT_OUT and compact in words[word.value]:
                 return word
     return None
 
 
 def contains_opt_out(text: str, language: str) -> bool:
     """True when a longer message includes an opt-out word (asked, not obeyed)."""
-    tokens = set(fold(text).split())
-    return any(tokens & word_list(code).words["opt_out"] for code in _languages(language))
+    folded = fold(text)
+    return any(
+        re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded)
+        for code in _languages(language)
+        for word in word_list(code).words["opt_out"]
+        if word
+    )
+
+
+def opts_back_in(text: str, language: str, sms: bool) -> bool:
+    """True when `text` lifts an opt-out.
+
+    On SMS only START, UNSTOP and YES do, as Twilio lifts its block on those words
+    alone; on other channels their words in the person's language do too.
+    """
+    folded = fold(text)
+    codes = (DEFAULT_LANGUAGE,) if sms else _languages(language)
+    return any(
+        folded in word_list(code).words["opt_in"] | word_list(code).words["opt_in_yes"]
+        for code in codes
+    )
+
+
+def choice_words(key: str, language: str) -> tuple[str, ...]:
+    """Other ways to name the choice `key`, from the word lists of the language and English."""
+    found: list[str] = []
+    for code in _languages(language):
+        found += word_list(code).choices.get(key, ())
+    return tuple(found)
 
 
 def is_word(text: str, name: str, language: str) -> bool:

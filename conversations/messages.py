@@ -15,7 +15,17 @@ NATIONAL_CRISIS_ROUTES = (
     N_("If you are in danger now, call 999."),
     N_("For urgent mental health help, call NHS 111 and choose option 2."),
     N_("Samaritans: call 116 123, free, any time."),
-    N_("Or text SHOUT to 85258."),
+    N_("Or text SHOUT to 85258, free, any time."),
+    N_("If you cannot speak: text 999 if you have registered with emergencySMS."),
+    N_("Relay UK: call 18000 from a textphone or the Relay UK app."),
+)
+# Help before a service opens again (an urgent referral out of hours): no 999 first,
+# since the person has not said they are in danger.
+OUT_OF_HOURS_ROUTES = (
+    N_("For urgent mental health help, call NHS 111 and choose option 2."),
+    N_("Samaritans: call 116 123, free, any time."),
+    N_("Or text SHOUT to 85258, free, any time."),
+    N_("If you are in danger now, call 999."),
 )
 
 
@@ -76,7 +86,19 @@ def prompt(t: Translator, question: Question, referrer: str | None = None) -> st
 
 
 def reask(t: Translator, question: Question, problem: str) -> str:
-    """A short re-ask after an answer that did not fit, with an example."""
+    """A short re-ask after an answer that did not fit: an example or the options again."""
+    text = _reask_line(t, question, problem)
+    if question.kind in ("choice", "multi") and problem in ("choice", "multi"):
+        options = "\n".join(
+            f"{n} {t.gettext(choice.label)}" for n, choice in enumerate(question.choices, 1)
+        )
+        text = f"{text}\n{options}"
+    if question.optional:
+        text = f"{text}\n" + t.gettext("Or reply SKIP.")
+    return text
+
+
+def _reask_line(t: Translator, question: Question, problem: str) -> str:
     example = question.example  # numbers and postcodes read the same in every language
     if problem == "yes_no":
         return t.gettext("Sorry, please reply YES or NO.")
@@ -89,9 +111,9 @@ def reask(t: Translator, question: Question, problem: str) -> str:
             example=example or "45"
         )
     if problem == "choice":
-        return t.gettext("Sorry, please reply with the number of one option, for example 1.")
+        return t.gettext("Sorry, please reply with one number:")
     if problem == "multi":
-        return t.gettext("Sorry, please reply with one or more option numbers, for example 1,3.")
+        return t.gettext("Sorry, please reply with one or more numbers, like 1,3:")
     if problem == "postcode":
         return t.gettext("Sorry, please reply with a full postcode, for example {example}.").format(
             example=example or "HD1 2AB"
@@ -99,12 +121,12 @@ def reask(t: Translator, question: Question, problem: str) -> str:
     if problem == "date":
         return t.gettext("Sorry, please reply with a date, for example 25/12/1980.")
     if problem == "text_long":
-        return t.gettext("Sorry, that is a bit long. Please use 500 characters or fewer.")
+        return t.gettext("Sorry, that is a bit long. Please use 1,600 characters or fewer.")
     return t.gettext("Sorry, please reply with a few words.")
 
 
 def offer_person(t: Translator, service: ServiceDefinition) -> str:
-    """After three answers that did not fit: offer a person."""
+    """After three answers that did not fit: offer a person (once per question)."""
     return t.gettext(
         "Sorry this is hard. Reply PERSON and someone from {service} will contact you. "
         "Or try again."
@@ -142,10 +164,53 @@ def help_text(t: Translator, service: ServiceDefinition) -> str:
 
 
 def crisis_routes(t: Translator, service: ServiceDefinition) -> str:
-    """The crisis reply: national routes (and the provider's local lines), at once."""
-    lines = [t.gettext("We are worried about you. We cannot give crisis support by text.")]
+    """The crisis reply: thanks, then national routes (text-only ones too) and local lines."""
+    lines = [
+        t.gettext(
+            "Thank you for telling us. We cannot give crisis support by text, "
+            "but you can get help now:"
+        )
+    ]
     lines += [t.gettext(line) for line in NATIONAL_CRISIS_ROUTES]
     lines += [t.gettext(line) for line in service.local_crisis_lines]
+    return "\n".join(lines)
+
+
+def crisis_pause(t: Translator, service: ServiceDefinition) -> str:
+    """After crisis routes: the questions wait until the person says so."""
+    return t.gettext(
+        "The questions can wait. When you are ready, reply CONTINUE. "
+        "Reply PERSON if you would like someone from {service} to contact you."
+    ).format(service=service_name(t, service))
+
+
+def crisis_person(t: Translator, service: ServiceDefinition) -> str:
+    """After crisis routes once the referral is made."""
+    return t.gettext(
+        "Reply PERSON if you would like someone from {service} to contact you."
+    ).format(service=service_name(t, service))
+
+
+def menu_crisis_routes(t: Translator) -> str:
+    """Crisis routes before a service is chosen."""
+    lines = [
+        t.gettext(
+            "Thank you for telling us. We cannot give crisis support by text, "
+            "but you can get help now:"
+        )
+    ]
+    lines += [t.gettext(line) for line in NATIONAL_CRISIS_ROUTES]
+    return "\n".join(lines)
+
+
+def out_of_hours(t: Translator, service: ServiceDefinition) -> str:
+    """Added to an urgent referral's acknowledgement outside the service's core hours."""
+    lines = [
+        t.gettext("The {service} team is not at work now. If you need help before then:").format(
+            service=service_name(t, service)
+        )
+    ]
+    lines += [t.gettext(line) for line in OUT_OF_HOURS_ROUTES]
     return "\n".join(lines)
 
 
@@ -227,11 +292,17 @@ def not_accepted(
     return " ".join(parts)
 
 
-def person_requested(t: Translator, service: ServiceDefinition, due: str) -> str:
-    """Reply to PERSON once a referral or callback is recorded."""
-    return t.gettext("Thank you. Someone from {service} will contact you by {due}.").format(
-        service=service_name(t, service), due=due
-    )
+def person_requested(t: Translator, service: ServiceDefinition, text_only: bool = False) -> str:
+    """Reply to PERSON: what was really done, and where help is today. No deadline."""
+    if text_only:
+        return t.gettext(
+            "We have asked someone from {service} to text you. If you need help today, "
+            "text SHOUT to 85258, or in danger text 999 if you have registered with emergencySMS."
+        ).format(service=service_name(t, service))
+    return t.gettext(
+        "We have asked someone from {service} to contact you. If you need help today, "
+        "call NHS 111 and choose option 2, or in danger call 999."
+    ).format(service=service_name(t, service))
 
 
 def already_done(t: Translator, service: ServiceDefinition, due: str) -> str:
@@ -242,9 +313,45 @@ def already_done(t: Translator, service: ServiceDefinition, due: str) -> str:
     ).format(service=service_name(t, service), due=due)
 
 
-def carry_on(t: Translator) -> str:
-    """After crisis routes, before repeating the open question."""
-    return t.gettext("When you are ready, you can carry on:")
+def back_after_end(t: Translator, service: ServiceDefinition) -> str:
+    """BACK once the referral is sent."""
+    return t.gettext(
+        "Your referral to {service} is already sent. To change an answer, tell the team "
+        "when they contact you, or reply RESTART to make a new referral."
+    ).format(service=service_name(t, service))
+
+
+def no_pictures(t: Translator) -> str:
+    """A picture with no words."""
+    return t.gettext("We can't see pictures. Please reply in words.")
+
+
+def left_unanswered(t: Translator) -> str:
+    """After five answers that did not fit: the question is left, the conversation moves on."""
+    return t.gettext("Let's leave that question for now. Someone can ask you about it later.")
+
+
+def confirm_number(t: Translator, question: Question, value: int) -> str:
+    """Before a refusal that rests on one typed number."""
+    if question.field == "age":
+        return t.gettext(
+            "You said {number}. Is that right? Reply YES or send your age again."
+        ).format(number=value)
+    return t.gettext(
+        "You said {number}. Is that right? Reply YES or send the number again."
+    ).format(number=value)
+
+
+def ambiguous(t: Translator, question: Question, keys: tuple[str, ...]) -> str:
+    """A reply that named several options: those options offered back."""
+    lines = [t.gettext("Which one do you mean?")]
+    lines += [
+        f"{n} {t.gettext(choice.label)}"
+        for n, choice in enumerate(question.choices, 1)
+        if choice.key in keys
+    ]
+    lines.append(t.gettext("Reply with a number."))
+    return "\n".join(lines)
 
 
 def expired(t: Translator, service: ServiceDefinition) -> str:

@@ -21,7 +21,10 @@ class ConversationState:
     answers: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
-    invalid: int = 0
+    invalid: int = 0  # answers in a row that did not fit the open question
+    person_offered: bool = False  # PERSON was offered for the open question
+    confirming: dict[str, Any] | None = None  # a number that would refuse, awaiting YES
+    paused: bool = False  # after crisis routes: no question until CONTINUE
     consent_at: str | None = None
     choosing_language: bool = False
     referral_id: int | None = None

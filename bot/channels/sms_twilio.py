@@ -48,7 +48,14 @@ def parse_inbound(
         received_at=received_at,
         external_id=sid,
         service_hint=service_for_number.get(form.get("To", "").strip()),
+        media=_media_count(form.get("NumMedia", "")),
     )
+
+
+def _media_count(value: str) -> int:
+    """Twilio's NumMedia (0 to 10); anything unreadable counts as none."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) <= 2 else 0
 
 
 class _TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]

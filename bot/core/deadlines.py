@@ -39,6 +39,7 @@ __all__ = [
     "add_working_hours",
     "due_by",
     "end_of_working_days",
+    "in_core_hours",
     "is_working_day",
     "next_working_day",
     "same_day_due",
@@ -183,6 +184,16 @@ def is_working_day(day: date, nation: str = "england") -> bool:
     _check_date(day)
     calendar = _check_nation(nation)
     return day.weekday() < 5 and day not in calendar
+
+
+def in_core_hours(moment: datetime, core: CoreHours, nation: str = "england") -> bool:
+    """True if ``moment`` falls inside core hours on a working day in ``nation``."""
+    _check_core(core)
+    calendar = _check_nation(nation)
+    local = _to_london(moment)
+    if not _is_core_working_day(local.date(), core, calendar):
+        return False
+    return core.start <= local.time().replace(tzinfo=None) < core.end
 
 
 def next_working_day(day: date, nation: str = "england") -> date:

@@ -17,3 +17,4 @@ class InboundMessage:
     external_id: str | None = None  # the provider's id, to process retries once
     service_hint: str | None = None  # the service the channel chose (To number, /start)
     language_hint: str | None = None
+    media: int = 0  # pictures or other media attached (their content is never read)

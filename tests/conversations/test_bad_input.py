@@ -45,7 +45,7 @@ def test_long_and_sql_looking_text_is_stored_as_plain_text(kith_sqlite: Kith) ->
         ["restart", *KIRKLEES_ELIGIBLE[1:11], "y" * 2000],
         address="console:long",
     )
-    assert "500 characters" in too_long[-1]["text"]
+    assert "1,600 characters" in too_long[-1]["text"]
     assert too_long[-1]["field"] == "first_name"
 
 

@@ -65,8 +65,15 @@ def refer_to(
     if until is not None:
         fields = fields[: fields.index(until) + 1]
     lines = ["hello", "yes", *(str(answers[name]) for name in fields)]
+    if until is not None:
+        # A refusal that rests on one typed number is confirmed first (issue 10, 5): YES.
+        # After any other ending the YES only gets a reminder that the referral is sent.
+        lines.append("yes")
     replies = kith.chat(service, lines, address=address, clock=clock)
-    asked = [r["field"] for r in replies if r["field"] not in (None, "consent")]
+    asked: list[str] = []
+    for reply in replies:
+        if reply["field"] not in (None, "consent") and reply["field"] not in asked[-1:]:
+            asked.append(reply["field"])
     assert asked == fields
     referrals = kith.referrals()
     return replies, max(referrals, key=lambda r: r["id"])

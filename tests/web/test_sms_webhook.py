@@ -350,16 +350,20 @@ async def test_empty_body_gets_the_first_reply_then_a_polite_reask(
     assert (await kith.state() or {})["position"] == "referrer"
 
 
-async def test_a_picture_without_text_is_handled_as_empty_text(
+async def test_a_picture_without_text_is_asked_for_in_words(
     kith: Running, twilio: TwilioFake
 ) -> None:
     await kith.answer([body for body, _ in CONVERSATION[:UP_TO_AGE]])
     before = await kith.state()
+    sent = len(twilio.messages)
     response = await kith.sms(None, media=1)
     assert response.status == 200
     await kith.deliver()
-    assert last_body(twilio) == "Sorry, please reply with a number, for example 45."
-    assert await kith.state() == {**(before or {}), "invalid": 1}
+    assert [m["body"] for m in twilio.messages[sent:]] == [
+        "We can't see pictures. Please reply in words.",
+        "How old are you?",
+    ]
+    assert await kith.state() == before  # not counted as a wrong answer
     # The picture's URL is kept nowhere.
     rows = await kith.rows("SELECT body FROM outbox")
     assert not any("Media" in r.body for r in rows)
@@ -378,7 +382,7 @@ async def test_a_2000_character_body_gets_a_bit_long_reask_and_keeps_the_answers
     response = await kith.sms(essay)
     assert response.status == 200
     await kith.deliver()
-    assert last_body(twilio) == "Sorry, that is a bit long. Please use 500 characters or fewer."
+    assert last_body(twilio) == "Sorry, that is a bit long. Please use 1,600 characters or fewer."
     after = await kith.state()
     assert after is not None
     assert after["answers"] == before["answers"]
