@@ -18,7 +18,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_answers_healthz_and_warns_once_about_missing_sms_settings(
+def test_serve_answers_healthz_and_warns_once_about_missing_sms_settings_and_oncall(
     kith_sqlite: Kith,
 ) -> None:
     port = free_port()
@@ -38,11 +38,14 @@ def test_serve_answers_healthz_and_warns_once_about_missing_sms_settings(
                     break
             except OSError:
                 time.sleep(0.1)
-        assert body == {"status": "ok", "services": 5}
+        # No KITH_ONCALL: healthz says so, for a monitor to catch.
+        assert body == {"status": "ok", "services": 5, "oncall": 0}
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0
     warnings = [line for line in stderr.splitlines() if "WARNING" in line]
-    assert len(warnings) == 1 and "TWILIO_ACCOUNT_SID" in warnings[0]
+    assert len(warnings) == 2, warnings
+    assert sum("TWILIO_ACCOUNT_SID" in w for w in warnings) == 1
+    assert sum("KITH_ONCALL is empty" in w for w in warnings) == 1
     assert "Traceback" not in stderr
