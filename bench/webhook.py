@@ -24,7 +24,6 @@ import base64
 import hashlib
 import hmac
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -245,21 +244,22 @@ def kith_env(database_url: str) -> dict[str, str]:
             "KITH_DATABASE_URL": database_url,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "KITH_DEFAULT_SERVICE": "kirklees-carers-options",
+            "PYTHONPATH": str(ROOT),
         }
     )
     return env
 
 
-def kith_command(port: int) -> list[str]:
-    kith = shutil.which("kith", path=str(Path(sys.executable).parent)) or "kith"
-    return [kith, "serve", "--port", str(port)]
+def kith_command(*args: str) -> list[str]:
+    """`kith ARGS` from this source tree (PYTHONPATH is set in kith_env), never an install."""
+    return [sys.executable, "-m", "bot.cli", *args]
 
 
 async def migrate(database_url: str) -> None:
     """`kith db upgrade` on the database, before it is measured."""
     await asyncio.to_thread(
         subprocess.run,
-        [*kith_command(0)[:1], "db", "upgrade"],
+        kith_command("db", "upgrade"),
         env=kith_env(database_url),
         check=True,
         stdout=subprocess.DEVNULL,
@@ -311,7 +311,12 @@ async def main() -> None:
         port = free_port()
         results.append(
             await measure(
-                "Kith, SQLite", kith_command(port), kith_env(url), port, args, 100_000_000
+                "Kith, SQLite",
+                kith_command("serve", "--port", str(port)),
+                kith_env(url),
+                port,
+                args,
+                100_000_000,
             )
         )
     if not args.no_pg:
@@ -324,7 +329,7 @@ async def main() -> None:
             results.append(
                 await measure(
                     "Kith, PostgreSQL",
-                    kith_command(port),
+                    kith_command("serve", "--port", str(port)),
                     kith_env(pg_url),
                     port,
                     args,

@@ -7,10 +7,15 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import DatabaseNotReady, upgrade_blocking
+from conversations.areas import AreaError
+from conversations.registry import load_registry
+from conversations.yamlfile import DefinitionError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -157,20 +162,44 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _one_line(exc: Exception) -> str:
+    lines = str(exc).splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _definitions_problem(settings: Settings) -> str | None:
+    """One line naming the file and line of a broken definition, or None."""
+    try:
+        load_registry(settings.services_dir)
+    except (DefinitionError, AreaError) as exc:
+        return _one_line(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kith` console script."""
     args = _parser().parse_args(argv)
     # The server logs its work; one-shot commands show only problems.
     # `kith chat` is a conversation: logs never appear inside it.
     level = {"serve": logging.INFO, "chat": logging.CRITICAL + 1}.get(args.command, logging.WARNING)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # The Twilio client logs request bodies at INFO: keep message text out of the logs.
-    logging.getLogger("twilio").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+    except SettingsError as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, level)
+    try:
+        if args.command in STAFF_COMMANDS and settings.services_dir is not None:
+            problem = _definitions_problem(settings)
+            if problem is not None:
+                # Staff commands read the database, not the definitions: carry on.
+                print(f"kith: warning: {problem}", file=sys.stderr)
+                settings = replace(settings, skip_broken_definitions=True)
         return _run(args, settings)
+    except (DefinitionError, AreaError) as exc:
+        # `kith serve`, `kith chat`, `kith services`: one line naming file and line.
+        print(f"kith: {_one_line(exc)}", file=sys.stderr)
+        return 2
     except SettingsError as exc:
         print(f"kith: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +219,9 @@ def _quiet_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+STAFF_COMMANDS = {"alerts", "outbox", "referrals"}
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +29,8 @@ class Runtime:
     handler: InboundHandler
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
+    # Background tasks (`kith serve`'s dispatcher), each supervised: see bot/tasks.py.
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -35,7 +38,7 @@ async def open_runtime(
     settings: Settings, senders: Mapping[str, Sender] | None = None, check_migrated: bool = True
 ) -> AsyncIterator[Runtime]:
     """Open the database (checked to be migrated), load services, wire the parts."""
-    registry = load_registry(settings.services_dir)
+    registry = load_registry(settings.services_dir, skip_broken=settings.skip_broken_definitions)
     db = create_engine(settings.database_url)
     try:
         if check_migrated:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+
+from bot.core.phone import to_e164
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///kith.db"
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -20,21 +25,38 @@ class SettingsError(ValueError):
 class Settings:
     """Everything Kith reads from its environment."""
 
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     public_url: str | None = None
     services_dir: Path | None = None
     default_service: str | None = None
     oncall: tuple[str, ...] = ()
     twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_url: str | None = None
-    telegram_bot_token: str | None = None
-    telegram_webhook_secret: str | None = None
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str | None = None
     clock: datetime | None = None
     staff: str | None = None
+    log_format: str = "text"
+    # Staff commands that need no service definitions run on with a broken
+    # KITH_SERVICES_DIR: its broken files are left out (the CLI warns once).
+    skip_broken_definitions: bool = False
+
+    @property
+    def database_shown(self) -> str:
+        """The database URL with any password hidden (for messages and repr)."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in self.__dataclass_fields__
+            if self.__dataclass_fields__[name].repr
+        )
+        return f"Settings(database_url={self.database_shown!r}, {shown})"
 
     @property
     def twilio_configured(self) -> bool:
@@ -55,6 +77,37 @@ class Settings:
         if not (self.twilio_from or self.twilio_messaging_service_sid):
             missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
         return missing
+
+
+LOG_FORMATS = ("text", "json")
+TELEGRAM_CHAT = re.compile(r"^telegram:-?[0-9]{1,20}$")
+
+
+def parse_oncall(value: str) -> tuple[str, ...]:
+    """KITH_ONCALL's contacts, each normalised: an E.164 number or `telegram:<chat id>`.
+
+    A bad entry is named by its position, never by its value (it may be a number).
+    """
+    contacts: list[str] = []
+    for position, part in enumerate((p.strip() for p in value.split(",")), start=1):
+        if not part:
+            continue
+        if part.lower().startswith("telegram:"):
+            contact = "telegram:" + part.split(":", 1)[1].strip()
+            if not TELEGRAM_CHAT.match(contact):
+                raise SettingsError(
+                    f"KITH_ONCALL entry {position} is not telegram:<chat id> (digits)"
+                )
+        else:
+            number = to_e164(part.removeprefix("sms:"))
+            if number is None:
+                raise SettingsError(
+                    f"KITH_ONCALL entry {position} is not a phone number or telegram:<chat id>"
+                )
+            contact = number
+        if contact not in contacts:
+            contacts.append(contact)
+    return tuple(contacts)
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -110,13 +163,15 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             clock = None
         if clock is None or clock.tzinfo is None:
             raise SettingsError("KITH_CLOCK must be an ISO 8601 time with an offset")
-    oncall = tuple(part.strip() for part in (get("KITH_ONCALL") or "").split(",") if part.strip())
+    log_format = (get("KITH_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"KITH_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     return Settings(
         database_url=database_url,
         public_url=_check_url("KITH_PUBLIC_URL", get("KITH_PUBLIC_URL"), ("http", "https")),
         services_dir=Path(services_dir) if services_dir else None,
         default_service=get("KITH_DEFAULT_SERVICE"),
-        oncall=oncall,
+        oncall=parse_oncall(get("KITH_ONCALL") or ""),
         twilio_account_sid=sid,
         twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
         twilio_from=get("TWILIO_FROM"),
@@ -127,4 +182,5 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         telegram_api_url=_check_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL"), ("http", "https")),
         clock=clock,
         staff=(get("KITH_STAFF") or "").strip() or None,
+        log_format=log_format,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.deadlines import CoreHours, DeadlinePolicy
+from bot.core.phone import to_e164
 from conversations.answers import Choice
 from conversations.conditions import Condition, ConditionError, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
@@ -455,10 +456,7 @@ def load_definition(path: Path) -> ServiceDefinition:
         priority_clauses=priority_clauses,
         core_hours=core_hours,
         quiet_hours=quiet_hours,
-        sms_numbers=tuple(
-            str(n)
-            for n in reader.get(data, "sms_numbers", LinedList, required=False, default=LinedList())
-        ),
+        sms_numbers=_read_sms_numbers(reader, data),
         referral_sources=tuple(
             str(s)
             for s in reader.get(
@@ -477,6 +475,19 @@ def load_definition(path: Path) -> ServiceDefinition:
         area_line=data.line_of("area"),
         expire_after_days=_expiry_days(reader, data),
     )
+
+
+def _read_sms_numbers(reader: _Reader, data: LinedDict) -> tuple[str, ...]:
+    """The numbers that choose this service, in E.164 (so "07700 900123" matches Twilio's To)."""
+    raw = reader.get(data, "sms_numbers", LinedList, required=False, default=LinedList())
+    numbers = []
+    for index, value in enumerate(raw):
+        number = to_e164(str(value)) if isinstance(value, str | int) else None
+        if number is None:
+            problem = f"sms_numbers: {value!r} is not a phone number"
+            raise reader.fail(raw.item_lines[index], problem)
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def _expiry_days(reader: _Reader, data: LinedDict) -> int:

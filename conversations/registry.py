@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conversations.areas import SHIPPED_AREAS_DIR, Area, load_areas
-from conversations.definition import ServiceDefinition, load_services
+from conversations.areas import SHIPPED_AREAS_DIR, Area, AreaError, load_area, load_areas
+from conversations.definition import ServiceDefinition, load_definition, load_services
 from conversations.engine import Engine
 from conversations.yamlfile import DefinitionError
 
@@ -34,8 +34,18 @@ class Registry:
         return None
 
 
-def load_registry(extra_dir: Path | None = None) -> Registry:
-    """Load shipped services and areas, then those in `extra_dir` (and `extra_dir/areas`)."""
+def load_registry(extra_dir: Path | None = None, skip_broken: bool = False) -> Registry:
+    """Load shipped services and areas, then those in `extra_dir` (and `extra_dir/areas`).
+
+    A broken file raises DefinitionError or AreaError naming file and line; with
+    `skip_broken` (staff commands that need no definitions) broken files in `extra_dir`
+    are left out instead.
+    """
+    if skip_broken:
+        try:
+            return load_registry(extra_dir)
+        except (DefinitionError, AreaError):
+            return _lenient_registry(extra_dir)
     services = load_services(extra_dir)
     areas: dict[str, Area] = load_areas(
         SHIPPED_AREAS_DIR,
@@ -51,4 +61,31 @@ def load_registry(extra_dir: Path | None = None) -> Registry:
                 )
             area = areas[service.area]
         engines[service.id] = Engine(service, area.match if area else None)
+    return Registry(services=services, engines=engines)
+
+
+def _lenient_registry(extra_dir: Path | None) -> Registry:
+    """The shipped services plus every file of `extra_dir` that loads."""
+    services = load_services()
+    areas = load_areas(SHIPPED_AREAS_DIR)
+    if extra_dir is not None:
+        for path in sorted((extra_dir / "areas").glob("*.yaml")):
+            try:
+                area = load_area(path)
+            except (DefinitionError, AreaError):
+                continue
+            areas[area.id] = area
+        for path in sorted(extra_dir.glob("*.yaml")):
+            try:
+                definition = load_definition(path)
+            except (DefinitionError, AreaError):
+                continue
+            services[definition.id] = definition
+    engines: dict[str, Engine] = {}
+    for service in list(services.values()):
+        if service.area is not None and service.area not in areas:
+            del services[service.id]
+            continue
+        match = areas[service.area].match if service.area is not None else None
+        engines[service.id] = Engine(service, match)
     return Registry(services=services, engines=engines)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from scheduler.expiry import expire_idle
+
+log = logging.getLogger(__name__)
 
 
 def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -13,8 +17,11 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="Europe/London")
 
     async def expire() -> None:
-        if await expire_idle(runtime.db, runtime.registry, runtime.clock()):
-            runtime.dispatcher.wake.set()
+        try:
+            if await expire_idle(runtime.db, runtime.registry, runtime.clock()):
+                runtime.dispatcher.wake.set()
+        except Exception as exc:  # the database away: one line; the next tick tries again
+            log.warning("job failed", extra={"job": "expire_idle", "error": type(exc).__name__})
 
     scheduler.add_job(
         expire, "interval", minutes=5, id="expire_idle", coalesce=True, max_instances=1

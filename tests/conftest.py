@@ -8,11 +8,13 @@ reached they are skipped, except with CI=true, where that fails the run.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -46,7 +48,35 @@ KIRKLEES_ELIGIBLE = [
     "1",
 ]
 
-KITH = shutil.which("kith", path=str(Path(sys.executable).parent)) or "kith"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _source_kith() -> str:
+    """A `kith` command that runs this source tree, never a stale installed copy.
+
+    It is a small script run by this interpreter: it puts the tree first on the import
+    path, and refuses clearly (exit 3) if `bot` would still come from anywhere else.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="kith-source-"))
+    script = folder / "kith"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"ROOT = {str(ROOT)!r}\n"
+        "sys.path.insert(0, ROOT)\n"
+        "import bot\n"
+        "if not bot.__file__ or not bot.__file__.startswith(ROOT + '/'):\n"
+        "    sys.exit(f'kith tests: bot imported from {bot.__file__}, not {ROOT}')\n"
+        "from bot.cli import main\n"
+        "sys.exit(main())\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return str(script)
+
+
+KITH = _source_kith()
 
 
 def _pg_admin_url() -> str:
@@ -111,7 +141,7 @@ async def db(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @dataclass
 class Kith:
-    """Runs the installed `kith` command against one database, as a user would."""
+    """Runs the `kith` command (of this source tree) against one database, as a user would."""
 
     env: dict[str, str]
     log: list[str] = field(default_factory=list)

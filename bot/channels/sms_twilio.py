@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -33,20 +34,46 @@ def signature_valid(auth_token: str, url: str, form: Mapping[str, str], signatur
     return bool(RequestValidator(auth_token).validate(url, dict(form), signature))
 
 
+# What the database columns hold (bot/storage/tables.py): longer values are fitted.
+EXTERNAL_ID_MAX = 80
+ADDRESS_MAX = 120
+
+
+def fit(value: str, limit: int) -> str:
+    """`value` if it fits in `limit` characters, else a stable shortening of it.
+
+    The shortening keeps a prefix and adds a hash of the whole, so two different long
+    values never become one (a retried message still matches itself).
+    """
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{value[: limit - 17]}~{digest}"
+
+
+def clean_form(form: Mapping[str, str]) -> dict[str, str]:
+    """A verified form without what no database text column can hold (NUL characters)."""
+    return {key.replace("\x00", ""): value.replace("\x00", "") for key, value in form.items()}
+
+
 def parse_inbound(
     form: Mapping[str, str], received_at: datetime, service_for_number: Mapping[str, str]
 ) -> InboundMessage:
-    """A normalised message from Twilio's inbound form (a picture alone gives empty text)."""
+    """A normalised message from Twilio's inbound form (a picture alone gives empty text).
+
+    Call it on a verified, cleaned form: an over-long MessageSid or From is fitted to
+    what the database holds, identically on SQLite and PostgreSQL.
+    """
     sender = form.get("From", "").strip()
     sid = form.get("MessageSid", "").strip() or form.get("SmsSid", "").strip()
     if not sender or not sid:
         raise MalformedWebhook("From and MessageSid are required")
     return InboundMessage(
         channel="sms",
-        address=sms_address(sender),
+        address=fit(sms_address(sender), ADDRESS_MAX),
         text=form.get("Body", ""),
         received_at=received_at,
-        external_id=sid,
+        external_id=fit(sid, EXTERNAL_ID_MAX),
         service_hint=service_for_number.get(form.get("To", "").strip()),
         media=_media_count(form.get("NumMedia", "")),
     )

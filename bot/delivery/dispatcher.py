@@ -165,8 +165,13 @@ class Dispatcher:
         """Send as rows become due; `wake` is set when new rows are queued."""
         await self.recover()
         while True:
-            while await self.run_once():
-                pass
+            try:
+                while await self.run_once():
+                    pass
+            except Exception as exc:  # the database away, a bug: one line, then try again
+                log.warning("dispatch failed; trying again", extra={"error": type(exc).__name__})
+                await asyncio.sleep(poll_seconds)
+                continue
             try:
                 await asyncio.wait_for(self.wake.wait(), poll_seconds)
             except TimeoutError:

@@ -1,13 +1,31 @@
-"""Routes: `POST /sms/twilio`, `POST /sms/twilio/status`, `GET /healthz`."""
+"""Routes: `POST /sms/twilio`, `POST /sms/twilio/status`, `GET /healthz`.
+
+The front door: a request is refused as early and as cheaply as possible (no
+signature header: 403 before the body is read; not a UTF-8 form: 415; not a form:
+400), the form is parsed only as far as the signature needs, and nothing is stored
+before the signature is verified. The database unreachable is a 503 with
+`Retry-After` and one log line, never a 500 or a traceback per request.
+"""
 
 from __future__ import annotations
 
+import codecs
 import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.channels.sms_twilio import MalformedWebhook, parse_inbound, signature_valid
+from bot.channels.sms_twilio import (
+    EXTERNAL_ID_MAX,
+    MalformedWebhook,
+    clean_form,
+    parse_inbound,
+    signature_valid,
+)
 from bot.inbound import UnknownService
 from bot.runtime import Runtime
 from bot.storage.tables import outbox
@@ -16,6 +34,12 @@ log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", Runtime)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FIELDS = 200  # Twilio's inbound form has about 20; a picture message a few more
+RETRY_AFTER_SECONDS = 5
+# What "the database is unreachable" looks like from here: a driver error, a pool
+# wait that timed out, a refused or dropped connection.
+DATABASE_DOWN: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 
 
 def _twiml(status: int = 200) -> web.Response:
@@ -23,33 +47,73 @@ def _twiml(status: int = 200) -> web.Response:
 
 
 def _checked_url(request: web.Request, runtime: Runtime) -> str:
-    """The URL Twilio signed: KITH_PUBLIC_URL + path when set, else what we were called at."""
+    """The URL Twilio signed: KITH_PUBLIC_URL + path when set, else what we were called at.
+
+    Twilio signs the URL without its fragment (the `#rc=3&rp=ct,rt,5xx` connection
+    overrides): a fragment never reaches the server, so neither URL has one.
+    """
     if runtime.settings.public_url:
         return runtime.settings.public_url + request.path_qs
-    return str(request.url)
+    return str(request.url.with_fragment(None))
 
 
-async def _verified_form(request: web.Request) -> dict[str, str] | None:
+class Refused(Exception):
+    """The request is refused before anything is stored: its status and a short reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def _read_form(request: web.Request) -> dict[str, str]:
+    """The urlencoded form, parsed no further than the signature needs (Refused if not one)."""
+    if request.content_type != FORM_TYPE:
+        raise Refused(415, f"expected {FORM_TYPE}")
+    charset = request.charset or "utf-8"
+    try:
+        known = codecs.lookup(charset).name
+    except LookupError:
+        raise Refused(415, "unknown charset") from None
+    if known not in ("utf-8", "ascii"):
+        raise Refused(415, "the form must be UTF-8")
+    body = await request.read()
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, "not a UTF-8 form") from None
+    return dict(pairs)
+
+
+async def _verified_form(request: web.Request) -> dict[str, str]:
+    """The signed form, cleaned of what no database can hold; Refused when not signed."""
     runtime = request.app[RUNTIME]
     token = runtime.settings.twilio_auth_token
-    try:
-        form = {key: str(value) for key, value in (await request.post()).items()}
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not token or not signature_valid(
-        token, _checked_url(request, runtime), form, request.headers.get("X-Twilio-Signature", "")
-    ):
-        return None
-    return form
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        raise Refused(403, "invalid signature")  # before reading a byte of the body
+    form = await _read_form(request)
+    if not signature_valid(token, _checked_url(request, runtime), form, signature):
+        raise Refused(403, "invalid signature")
+    return clean_form(form)
 
 
 async def sms_inbound(request: web.Request) -> web.Response:
     """Twilio's inbound SMS webhook: verify, store the step, queue replies, answer TwiML."""
     runtime = request.app[RUNTIME]
-    form = await _verified_form(request)
-    if form is None:
-        log.warning("twilio webhook refused: bad or missing signature")
-        return web.Response(status=403, text="invalid signature")
+    try:
+        form = await _verified_form(request)
+    except Refused as refused:
+        log.warning(
+            "twilio webhook refused", extra={"status": refused.status, "reason": refused.reason}
+        )
+        return web.Response(status=refused.status, text=refused.reason)
     numbers = {number: s.id for s in runtime.registry.enabled() for number in s.sms_numbers}
     try:
         message = parse_inbound(form, runtime.clock(), numbers)
@@ -68,12 +132,15 @@ TWILIO_FAILED = {"failed", "undelivered"}
 async def sms_status(request: web.Request) -> web.Response:
     """Twilio's status callback: record delivered or failed against the outbox row."""
     runtime = request.app[RUNTIME]
-    form = await _verified_form(request)
-    if form is None:
-        return web.Response(status=403, text="invalid signature")
+    try:
+        form = await _verified_form(request)
+    except Refused as refused:
+        return web.Response(status=refused.status, text=refused.reason)
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not status:
         return web.Response(status=400, text="MessageSid and MessageStatus are required")
+    if len(sid) > EXTERNAL_ID_MAX:
+        return web.Response(status=204)  # no message Kith sent has such an id
     values: dict[str, object] = {"provider_status": status[:40]}
     if status == "delivered":
         values["status"] = "delivered"
@@ -91,19 +158,53 @@ async def sms_status(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 with a small JSON body when the database answers, else 503."""
+    """200 with a small JSON body when the database answers and the dispatcher runs, else 503."""
     runtime = request.app[RUNTIME]
+    body: dict[str, object] = {
+        "status": "ok",
+        "services": len(runtime.registry.enabled()),
+        "oncall": len(runtime.settings.oncall),
+    }
+    stopped = [name for name, task in runtime.tasks.items() if task.done()]
+    if stopped:
+        body["status"] = f"{', '.join(stopped)} stopped"
+        return web.json_response(body, status=503)
     try:
         async with runtime.db.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:  # any database error means not healthy
-        return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ok", "services": len(runtime.registry.enabled())})
+    except DATABASE_DOWN as exc:
+        log.warning("health check: database unavailable", extra={"error": type(exc).__name__})
+        body["status"] = "database unavailable"
+        return web.json_response(body, status=503, headers=_retry_after())
+    return web.json_response(body)
+
+
+def _retry_after() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+@web.middleware
+async def database_unavailable(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The database unreachable mid-request: 503 with Retry-After and one log line.
+
+    Twilio retries a 5xx when the webhook URL asks it to (docs/deploying.md); the
+    message is not lost, and nothing half-done was committed.
+    """
+    try:
+        return await handler(request)
+    except DATABASE_DOWN as exc:
+        log.warning(
+            "database unavailable",
+            extra={"path": request.path, "error": type(exc).__name__},
+        )
+        return web.Response(status=503, text="database unavailable", headers=_retry_after())
 
 
 def create_app(runtime: Runtime) -> web.Application:
     """The aiohttp application for an opened runtime."""
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=256 * 1024, middlewares=[database_unavailable])
     app[RUNTIME] = runtime
     app.router.add_post("/sms/twilio", sms_inbound)
     app.router.add_post("/sms/twilio/status", sms_status)
