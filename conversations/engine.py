@@ -16,6 +16,7 @@ from conversations import messages as say
 from conversations.answers import (
     Choice,
     InvalidAnswer,
+    fold,
     parse_choice,
     parse_date,
     parse_multi,
@@ -24,7 +25,8 @@ from conversations.answers import (
     parse_text,
     parse_yes_no,
 )
-from conversations.conditions import AreaLookup
+from conversations.areas import Area, LocalAuthority
+from conversations.conditions import UNKNOWN, AreaLookup, council_field
 from conversations.definition import Question, ServiceDefinition
 from conversations.dictionary import ENGINE_FIELDS
 from conversations.i18n import Translator, available_languages, language_name, translator
@@ -87,9 +89,10 @@ class StepResult:
 class Engine:
     """Runs conversations for one service definition."""
 
-    def __init__(self, service: ServiceDefinition, area: AreaLookup | None) -> None:
+    def __init__(self, service: ServiceDefinition, area: Area | AreaLookup | None) -> None:
         self.service = service
-        self.area = area
+        self.area_info = area if isinstance(area, Area) else None
+        self.area: AreaLookup | None = area.match if isinstance(area, Area) else area
 
     # -- entry point -----------------------------------------------------------------
 
@@ -100,8 +103,13 @@ class Engine:
         now: datetime,
         opted_out: bool = False,
         language: str = "en",
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
-        """Handle one inbound message from a person."""
+        """Handle one inbound message from a person.
+
+        `local_authority` is what a postcode service said of the postcode in `text`, when
+        the caller looked it up (bot/postcodes.py); without it Kith asks the person.
+        """
         lang = state.language if state else language
         t = translator(lang)
         word = always_on_word(text, lang)
@@ -148,7 +156,7 @@ class Engine:
         if state.phase == CONSENT:
             return self._answer_consent(t, state, text, now)
         hint = [Reply(say.opt_out_hint(t))] if contains_opt_out(text, lang) else []
-        result = self._answer_question(t, state, text, now)
+        result = self._answer_question(t, state, text, now, local_authority)
         result.replies[:0] = hint
         return result
 
@@ -266,8 +274,15 @@ class Engine:
                 {"n": n, "key": c.key, "label": t.gettext(c.label)}
                 for n, c in enumerate(question.choices, 1)
             )
+        if question.kind == "yes_no" and question.unsure:
+            labels = say.unsure_labels(t)
+            choices = tuple(
+                {"n": n, "key": key, "label": label}
+                for n, (key, label) in enumerate(zip(("yes", "no", UNKNOWN), labels, strict=True), 1)
+            )
+        council = self.area_info.council_name if self.area_info else None
         return Reply(
-            say.prompt(t, question, state.answers.get("referrer")),
+            say.prompt(t, question, state.answers.get("referrer"), council),
             field=question.field,
             kind=question.kind,
             choices=choices,
@@ -277,6 +292,10 @@ class Engine:
         lang = t.code
         if question.optional and is_word(text, "skip", lang):
             return None
+        if question.kind == "yes_no" and question.unsure:
+            not_sure = [*words("unsure", lang), say.unsure_labels(t)[2], "3"]
+            if fold(text) in {fold(word) for word in not_sure}:
+                return UNKNOWN
         if question.kind == "yes_no":
             return parse_yes_no(text, words("yes", lang), words("no", lang))
         if question.kind == "number":
@@ -293,7 +312,12 @@ class Engine:
         return parse_text(text)
 
     def _answer_question(
-        self, t: Translator, state: ConversationState, text: str, now: datetime
+        self,
+        t: Translator,
+        state: ConversationState,
+        text: str,
+        now: datetime,
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
         question = self._current(state)
         try:
@@ -314,6 +338,8 @@ class Engine:
             state.skipped.append(question.field)
         else:
             state.answers[question.field] = value
+        if question.kind == "postcode" and value is not None:
+            self._place(state, question.field, str(value), local_authority)
         state.history.append(question.field)
         early = screen(self.service, state.answers, self.area, set(state.skipped), final=False)
         if early.outcome == DECLINED:
@@ -324,6 +350,39 @@ class Engine:
         if early.outcome == NOT_ACCEPTED:
             return self._conclude(t, state, now)
         return self._advance(t, state, now)
+
+    def _place(
+        self,
+        state: ConversationState,
+        field_name: str,
+        postcode: str,
+        local_authority: LocalAuthority | None,
+    ) -> None:
+        """Record what a postcode service said of a new postcode answer.
+
+        When it answered for this postcode, the council question is answered from it
+        (is the local authority this area's?) and not asked; its name is kept for the
+        signpost. Without it, the person is asked.
+        """
+        council, named = council_field(field_name), f"{field_name}_local_authority"
+        state.answers.pop(council, None)
+        state.answers.pop(named, None)
+        if self.area_info is None or local_authority is None:
+            return
+        if local_authority.postcode != postcode:
+            return
+        state.answers[named] = local_authority.name
+        state.answers[council] = self.area_info.is_council(local_authority)
+
+    def _council_of(self, answers: dict[str, Any], field_name: str) -> str | None:
+        """The council a postcode answer lies in, when the postcode service or area knows."""
+        named = answers.get(f"{field_name}_local_authority")
+        if isinstance(named, str):
+            return named
+        postcode = answers.get(field_name)
+        if self.area_info is None or not isinstance(postcode, str) or postcode == UNKNOWN:
+            return None
+        return self.area_info.council_of(postcode)
 
     def _invalid(self, t: Translator, state: ConversationState, reask: Reply) -> StepResult:
         state.invalid += 1
@@ -402,6 +461,15 @@ class Engine:
             explanations = [t.gettext(rule.explain) for rule in rules]
             places: list[str] = []
             for rule in rules:
+                council = (
+                    self._council_of(draft.answers, rule.signpost_council)
+                    if rule.signpost_council
+                    else None
+                )
+                if council and rule.signpost_council:
+                    places.append(
+                        say.council_line(t, council, str(draft.answers[rule.signpost_council]))
+                    )
                 for key in rule.signpost:
                     line = say.contact_line(t, self.service.contacts[key])
                     if line not in places:

@@ -32,6 +32,7 @@ WORD_LISTS = (
     "restart",
     "person",
     "skip",
+    "unsure",
     "yes",
     "no",
     "crisis",
