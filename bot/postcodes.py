@@ -14,7 +14,6 @@ and its answer is passed into the engine's step, which stays pure.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -50,7 +49,7 @@ class PostcodeLookup:
                     log.info("postcode lookup answered status=%s", response.status)
                     return None
                 body: Any = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             log.info("postcode lookup failed error=%s", type(exc).__name__)
             return None
         return _read(postcode, body)

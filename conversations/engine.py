@@ -278,7 +278,9 @@ class Engine:
             labels = say.unsure_labels(t)
             choices = tuple(
                 {"n": n, "key": key, "label": label}
-                for n, (key, label) in enumerate(zip(("yes", "no", UNKNOWN), labels, strict=True), 1)
+                for n, (key, label) in enumerate(
+                    zip(("yes", "no", UNKNOWN), labels, strict=True), 1
+                )
             )
         council = self.area_info.council_name if self.area_info else None
         return Reply(

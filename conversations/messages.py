@@ -115,6 +115,8 @@ def council_line(t: Translator, council: str, postcode: str) -> str:
 def reask(t: Translator, question: Question, problem: str) -> str:
     """A short re-ask after an answer that did not fit, with an example."""
     example = question.example  # numbers and postcodes read the same in every language
+    if problem == "yes_no" and question.unsure:
+        return t.gettext("Sorry, please reply 1 for yes, 2 for no or 3 if you are not sure.")
     if problem == "yes_no":
         return t.gettext("Sorry, please reply YES or NO.")
     if problem == "number_range" and question.minimum is not None and question.maximum is not None:
