@@ -22,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import InboundMessage
+from bot.postcodes import PostcodeLookup
 from bot.storage import repository as repo
 from bot.storage.database import sync_sqlite_engine
+from conversations.areas import LocalAuthority
 from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER, MenuResult, menu_step
@@ -58,8 +60,10 @@ class InboundHandler:
         oncall: tuple[str, ...] = (),
         default_service: str | None = None,
         on_queued: Callable[[], None] | None = None,
+        postcodes: PostcodeLookup | None = None,
     ) -> None:
         self.db = db
+        self.postcodes = postcodes
         self.registry = registry
         self.oncall = oncall
         self.default_service = default_service
@@ -90,30 +94,44 @@ class InboundHandler:
     async def handle(self, message: InboundMessage) -> Handled:
         """Process one message exactly once; returns the ids of queued replies."""
         async with self._lock(message.address):
+            # A message that is a postcode: ask the postcode service (when configured)
+            # before the transaction; the engine uses the answer only for a postcode
+            # question, and asks the person when there is none.
+            authority = (
+                await self.postcodes.local_authority(message.text)
+                if self.postcodes is not None and message.text
+                else None
+            )
             if self._sqlite is not None:
                 loop = asyncio.get_running_loop()
-                handled = await loop.run_in_executor(self._sqlite_thread, self._on_sqlite, message)
+                handled = await loop.run_in_executor(
+                    self._sqlite_thread, self._on_sqlite, message, authority
+                )
             else:
-                handled = await self._on_async(message)
+                handled = await self._on_async(message, authority)
         if handled.outbox_ids and self.on_queued is not None:
             self.on_queued()
         return handled
 
-    def _on_sqlite(self, message: InboundMessage) -> Handled:
+    def _on_sqlite(
+        self, message: InboundMessage, authority: LocalAuthority | None = None
+    ) -> Handled:
         """The whole transaction in the SQLite writer thread: one hop, not one per statement."""
         assert self._sqlite is not None
         with self._sqlite.begin() as conn:
-            return self._handle(conn, message)
+            return self._handle(conn, message, authority)
 
-    async def _on_async(self, message: InboundMessage) -> Handled:
+    async def _on_async(
+        self, message: InboundMessage, authority: LocalAuthority | None = None
+    ) -> Handled:
         try:
             async with self.db.begin() as conn:
-                return await conn.run_sync(self._handle, message)
+                return await conn.run_sync(self._handle, message, authority)
         except IntegrityError:
             # Another process stored this person's first message at the same moment:
             # run the step again on what it stored.
             async with self.db.begin() as conn:
-                return await conn.run_sync(self._handle, message)
+                return await conn.run_sync(self._handle, message, authority)
 
     def close(self) -> None:
         """Release the SQLite writer thread and its connection."""
@@ -121,7 +139,9 @@ class InboundHandler:
             self._sqlite_thread.shutdown(wait=True)
             self._sqlite.dispose()
 
-    def _handle(self, conn: Connection, message: InboundMessage) -> Handled:
+    def _handle(
+        self, conn: Connection, message: InboundMessage, authority: LocalAuthority | None = None
+    ) -> Handled:
         now = message.received_at
         if message.external_id and not repo.claim_inbound(
             conn, message.channel, message.external_id, now
@@ -163,6 +183,7 @@ class InboundHandler:
                 language=language,
                 sms=message.channel == "sms",
                 pictures=message.media > 0,
+                local_authority=authority,
             )
         except Exception as exc:  # a bug must not lose the message or the stored state
             result = self._apology(exc, service_id, state, participant)

@@ -14,6 +14,7 @@ from bot.clock import make_clock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.senders import Sender
 from bot.inbound import InboundHandler
+from bot.postcodes import PostcodeLookup
 from bot.settings import Settings
 from bot.storage.database import create_engine, ensure_migrated
 from conversations.registry import Registry, load_registry
@@ -45,16 +46,20 @@ async def open_runtime(
             await ensure_migrated(db)
         clock = make_clock(settings.clock)
         dispatcher = Dispatcher(db, dict(senders or {}), clock)
+        postcodes = PostcodeLookup(settings.postcode_api_url) if settings.postcode_api_url else None
         handler = InboundHandler(
             db,
             registry,
             oncall=settings.oncall,
             default_service=settings.default_service,
             on_queued=dispatcher.wake.set,
+            postcodes=postcodes,
         )
         try:
             yield Runtime(settings, db, registry, handler, dispatcher, clock)
         finally:
             handler.close()
+            if postcodes is not None:
+                await postcodes.close()
     finally:
         await db.dispose()

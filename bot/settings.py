@@ -38,6 +38,7 @@ class Settings:
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str | None = None
+    postcode_api_url: str | None = None
     clock: datetime | None = None
     staff: str | None = None
     log_format: str = "text"
@@ -180,6 +181,9 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         telegram_bot_token=token,
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=_check_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL"), ("http", "https")),
+        postcode_api_url=_check_url(
+            "KITH_POSTCODE_API_URL", get("KITH_POSTCODE_API_URL"), ("http", "https")
+        ),
         clock=clock,
         staff=(get("KITH_STAFF") or "").strip() or None,
         log_format=log_format,

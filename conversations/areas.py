@@ -1,11 +1,15 @@
 """Service areas: UK postcodes, and whether one lies inside a service's local-authority area.
 
-An area is a YAML file listing postcode districts (`HD1`) or sectors (`HD6 1`) that lie
-wholly inside the authority, and those that straddle its boundary. A postcode matches
-`in`, `boundary` (a person checks it; never a rejection) or `out`. A sector entry wins
-over an entry for its district, so a provider can refine a straddling district sector by
-sector. The shipped lists are starting points: a provider should check them against the
-ONS Postcode Directory (ONSPD) before relying on them.
+An area is a YAML file naming its council (with its ONS codes) and listing postcode
+districts (`HD1`) or sectors (`HD6 1`) that lie wholly inside the authority, those that
+straddle its boundary, and its neighbours: councils with the districts that lie wholly
+in them (`districts`) and the boundary districts they share (`shares`). A postcode
+matches `in`, `out` (wholly in a listed neighbour) or `boundary`: on the boundary, or
+not listed at all, and then the person is asked "Is your local council ...?" (or a
+postcode service answers; see bot/postcodes.py). A sector entry wins over an entry for
+its district, so a provider can refine a straddling district sector by sector. The
+shipped lists are starting points: a provider should check them against the ONS
+Postcode Directory (ONSPD) before relying on them.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ _GIRO = "GIR0AA"
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,60}")
 # Longer than any postcode with generous spacing: not worth looking at.
 _MAX_INPUT = 64
-_KEYS = ("id", "name", "source", "inside", "boundary")
+_KEYS = ("id", "name", "council", "codes", "source", "inside", "boundary", "neighbours")
+_REQUIRED = ("id", "name", "source", "inside", "boundary")
+_CODE = re.compile(r"[EWSN][0-9]{8}")
 
 
 class AreaMatch(StrEnum):
@@ -99,6 +105,25 @@ def postcode_sector(postcode: str) -> str:
 
 
 @dataclass(frozen=True)
+class LocalAuthority:
+    """What a postcode service said of a postcode: its local authority's name and codes."""
+
+    postcode: str  # canonical, like "DE1 2AB"
+    name: str  # "Derby", "Erewash"
+    codes: frozenset[str]  # ONS GSS codes: the district's, and its county's where two-tier
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A council next to the area: districts wholly in it, and boundary districts shared."""
+
+    council: str
+    codes: frozenset[str]
+    districts: frozenset[str]
+    shares: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Area:
     """A local-authority area as postcode districts and sectors."""
 
@@ -107,9 +132,16 @@ class Area:
     source: str
     inside: frozenset[str]
     boundary: frozenset[str]
+    council: str = ""  # "Derby City Council"; the name is asked about when empty
+    codes: frozenset[str] = frozenset()
+    neighbours: tuple[Neighbour, ...] = ()
 
     def match(self, postcode: str) -> AreaMatch:
-        """Where `postcode` lies: a sector entry wins over its district; unlisted is OUT."""
+        """Where `postcode` lies: a sector entry wins over its district.
+
+        Wholly in a listed neighbour is OUT; on the boundary or not listed anywhere is
+        BOUNDARY (the person is asked whose council it is: never a refusal unasked).
+        """
         canonical = _canonical(postcode)
         sector = canonical[:-2]
         district = canonical.split(" ")[0]
@@ -118,7 +150,36 @@ class Area:
                 return AreaMatch.IN
             if key in self.boundary:
                 return AreaMatch.BOUNDARY
-        return AreaMatch.OUT
+            if any(key in n.districts for n in self.neighbours):
+                return AreaMatch.OUT
+        return AreaMatch.BOUNDARY
+
+    @property
+    def council_name(self) -> str:
+        """The council named in "Is your local council ...?"."""
+        return self.council or self.name
+
+    def council_of(self, postcode: str) -> str | None:
+        """The neighbouring council `postcode` lies in, when the lists say (else None).
+
+        A boundary district shared with exactly one neighbour is that neighbour's when
+        the person says it is not this area's council.
+        """
+        canonical = _canonical(postcode)
+        for key in (canonical[:-2], canonical.split(" ")[0]):
+            if key in self.inside:
+                return None
+            owners = [n.council for n in self.neighbours if key in n.districts]
+            sharing = [n.council for n in self.neighbours if key in n.shares]
+            if owners:
+                return owners[0]
+            if key in self.boundary:
+                return sharing[0] if len(sharing) == 1 else None
+        return None
+
+    def is_council(self, authority: LocalAuthority) -> bool:
+        """True when a postcode service's local authority is this area's council."""
+        return bool(self.codes & authority.codes)
 
 
 def _text(data: LinedDict, key: str, path: Path) -> str:
@@ -159,7 +220,7 @@ def load_area(path: Path) -> Area:
             raise AreaError(
                 path, data.line_of(key), f"unknown key {key!r} (expected {', '.join(_KEYS)})"
             )
-    for key in _KEYS:
+    for key in _REQUIRED:
         if key not in data:
             raise AreaError(path, data.line, f"missing key {key!r}")
     area_id = _text(data, "id", path)
@@ -176,13 +237,67 @@ def load_area(path: Path) -> Area:
     for entry, line in boundary.items():
         if entry in inside:
             raise AreaError(path, line, f"{entry!r} is listed in both inside and boundary")
+    neighbours = _neighbours(data, path, inside, boundary)
     return Area(
         id=area_id,
         name=_text(data, "name", path),
         source=_text(data, "source", path),
         inside=frozenset(inside),
         boundary=frozenset(boundary),
+        council=_text(data, "council", path) if "council" in data else "",
+        codes=_codes(data, path),
+        neighbours=neighbours,
     )
+
+
+def _codes(data: LinedDict, path: Path) -> frozenset[str]:
+    """ONS GSS codes (like E06000015): a postcode service's answer is matched on them."""
+    value: Any = data.get("codes")
+    if value is None:
+        return frozenset()
+    if not isinstance(value, LinedList) or not all(
+        isinstance(code, str) and _CODE.fullmatch(code) for code in value
+    ):
+        raise AreaError(
+            path, data.line_of("codes"), "'codes' must be a list of ONS codes like E06000015"
+        )
+    return frozenset(value)
+
+
+def _neighbours(
+    data: LinedDict, path: Path, inside: dict[str, int], boundary: dict[str, int]
+) -> tuple[Neighbour, ...]:
+    value: Any = data.get("neighbours")
+    if value is None:
+        return ()
+    if not isinstance(value, LinedList):
+        raise AreaError(path, data.line_of("neighbours"), "'neighbours' must be a list")
+    neighbours = []
+    for item, line in zip(value, value.item_lines, strict=True):
+        if not isinstance(item, LinedDict) or "council" not in item:
+            raise AreaError(path, line, "each neighbour needs a council, districts and shares")
+        for key in item:
+            if key not in ("council", "codes", "districts", "shares"):
+                raise AreaError(path, item.line_of(key), f"unknown key {key!r} in a neighbour")
+        districts = _entries(item, "districts", path) if "districts" in item else {}
+        shares = _entries(item, "shares", path) if "shares" in item else {}
+        for entry, entry_line in districts.items():
+            if entry in inside or entry in boundary:
+                raise AreaError(
+                    path, entry_line, f"{entry!r} is the area's own; a neighbour's must be outside"
+                )
+        for entry, entry_line in shares.items():
+            if entry not in boundary:
+                raise AreaError(path, entry_line, f"shares: {entry!r} is not in boundary")
+        neighbours.append(
+            Neighbour(
+                council=_text(item, "council", path),
+                codes=_codes(item, path),
+                districts=frozenset(districts),
+                shares=frozenset(shares),
+            )
+        )
+    return tuple(neighbours)
 
 
 def load_areas(*folders: Path) -> dict[str, Area]:

@@ -22,6 +22,11 @@ from typing import Any
 
 AreaLookup = Callable[[str], str]
 
+UNKNOWN = "unknown"
+"""The stored value of an answer the person could not give ("not sure", or left
+unanswered after re-asks). A comparison with it is not known, as with an unasked field;
+screening then never refuses on it (see conversations/screening.py)."""
+
 _COMPARATORS: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: bool(a == b),
     ast.NotEq: lambda a, b: bool(a != b),
@@ -56,7 +61,15 @@ class Condition:
 
     def evaluate(self, answers: Mapping[str, Any], area: AreaLookup | None = None) -> bool:
         """True when the condition holds for `answers` (unknown fields are None)."""
-        return _truth(_eval(self.tree, answers, area)) is True
+        return self.truth(answers, area) is True
+
+    def truth(self, answers: Mapping[str, Any], area: AreaLookup | None = None) -> bool | None:
+        """True, False, or None when it turns on a field that is not known."""
+        return _truth(_eval(self.tree, answers, area))
+
+    def reads_unknown(self, answers: Mapping[str, Any]) -> bool:
+        """True when a field this condition reads was answered "not sure" (UNKNOWN)."""
+        return any(answers.get(name) == UNKNOWN for name in self.fields)
 
 
 def parse_condition(source: str) -> Condition:
@@ -144,15 +157,38 @@ def _eval(node: ast.AST, answers: Mapping[str, Any], area: AreaLookup | None) ->
         lowered = node.id.lower()
         if lowered in _NAMED_CONSTANTS and node.id not in answers:
             return _NAMED_CONSTANTS[lowered]
-        return answers.get(node.id)
+        value = answers.get(node.id)
+        return None if value == UNKNOWN else value
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.List | ast.Tuple):
         return [_eval(element, answers, area) for element in node.elts]
     if isinstance(node, ast.Call):
         assert isinstance(node.args[0], ast.Name)
-        postcode = answers.get(node.args[0].id)
-        if postcode is None or area is None:
+        name = node.args[0].id
+        postcode = answers.get(name)
+        if postcode is None or postcode == UNKNOWN or area is None:
             return None
-        return area(str(postcode))
+        return area_answer(area(str(postcode)), answers.get(council_field(name)))
     raise ConditionError(f"{type(node).__name__} is not allowed in a condition")
+
+
+def council_field(postcode_field: str) -> str:
+    """The field that stores the answer to "Is your council ...?" for a postcode field."""
+    return f"{postcode_field}_council"
+
+
+def area_answer(match: str, council: Any) -> str:
+    """Where a postcode lies, once the person (or the postcode service) said whose it is.
+
+    A postcode listed inside or out of the area decides alone. One on the boundary, or
+    not listed at all, is decided by the council answer: yes is "in", no is "out", and
+    not sure (or not yet asked) stays "boundary", which a person checks.
+    """
+    if match != "boundary":
+        return match
+    if council is True:
+        return "in"
+    if council is False:
+        return "out"
+    return "boundary"

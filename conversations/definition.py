@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.deadlines import CoreHours, DeadlinePolicy
 from bot.core.phone import to_e164
 from conversations.answers import Choice
-from conversations.conditions import Condition, ConditionError, parse_condition
+from conversations.conditions import Condition, ConditionError, council_field, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
 from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
 
@@ -55,6 +55,8 @@ class Question:
     example: str | None = None
     clause: str | None = None
     line: int = 0
+    unsure: bool = False  # a yes_no question that also offers "3 Not sure" (UNKNOWN)
+    council_for: str | None = None  # "Is your council ...?" asked about this postcode field
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Rule:
     signpost: tuple[str, ...] = ()
     clause: str | None = None
     line: int = 0
+    signpost_council: str | None = None  # name the council this postcode field lies in
+    downgraded: bool = False  # written as not_accepted without a clause: needs_review
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,7 @@ _QUESTION_KEYS = {
     "example",
     "clause",
     "custom",
+    "unsure",
 }
 
 
@@ -249,6 +254,9 @@ def _read_question(reader: _Reader, item: LinedDict) -> tuple[Question, dict[str
         raise reader.fail(item.line_of("choices"), f"a {kind} question has no choices")
     minimum = reader.get(item, "min", int, required=False)
     maximum = reader.get(item, "max", int, required=False)
+    unsure = reader.get(item, "unsure", bool, required=False, default=False)
+    if unsure and kind != "yes_no":
+        raise reader.fail(item.line_of("unsure"), "unsure is only for yes_no questions")
     if (minimum is not None or maximum is not None) and kind != "number":
         raise reader.fail(item.line, "min and max are only for number questions")
     if minimum is not None and maximum is not None and minimum > maximum:
@@ -266,12 +274,15 @@ def _read_question(reader: _Reader, item: LinedDict) -> tuple[Question, dict[str
         example=reader.text(item, "example", required=False),
         clause=reader.text(item, "clause", required=False),
         line=item.line,
+        unsure=unsure,
     )
     return question, clauses
 
 
 def _read_rule(reader: _Reader, item: LinedDict, contacts: dict[str, Contact]) -> Rule:
-    reader.unknown_keys(item, {"reason", "when", "outcome", "explain", "signpost", "clause"})
+    reader.unknown_keys(
+        item, {"reason", "when", "outcome", "explain", "signpost", "clause", "signpost_council"}
+    )
     reason = reader.text(item, "reason")
     outcome = reader.text(item, "outcome")
     explain = reader.text(item, "explain")
@@ -289,14 +300,25 @@ def _read_rule(reader: _Reader, item: LinedDict, contacts: dict[str, Contact]) -
     for index, key in enumerate(signpost):
         if key not in contacts:
             raise reader.fail(signpost.item_lines[index], f"signpost {key!r} is not in contacts")
+    clause = reader.text(item, "clause", required=False)
+    # Only a seed clause that excludes may refuse: without one a person decides.
+    downgraded = outcome == "not_accepted" and not clause
+    council = reader.text(item, "signpost_council", required=False)
+    if council is not None and f"area({council})" not in when.source.replace(" ", ""):
+        raise reader.fail(
+            item.line_of("signpost_council"),
+            f"signpost_council {council!r} must be a postcode field this rule reads with area()",
+        )
     return Rule(
         reason=reason,
         when=when,
-        outcome=outcome,
+        outcome="needs_review" if downgraded else outcome,
         explain=explain,
         signpost=tuple(signpost),
-        clause=reader.text(item, "clause", required=False),
+        clause=clause,
         line=item.line,
+        signpost_council=council,
+        downgraded=downgraded,
     )
 
 
@@ -413,6 +435,8 @@ def load_definition(path: Path) -> ServiceDefinition:
         if question.field == "priority":
             priority_clauses = clauses
         questions.append(question)
+        if question.kind == "postcode" and data.get("area") is not None:
+            questions.append(council_question(question))
     if not questions:
         raise reader.fail(raw_questions.line, "a service needs at least one question")
     raw_rules = reader.get(data, "rules", LinedList, required=False, default=LinedList())
@@ -488,6 +512,24 @@ def _read_sms_numbers(reader: _Reader, data: LinedDict) -> tuple[str, ...]:
             raise reader.fail(raw.item_lines[index], problem)
         numbers.append(number)
     return tuple(numbers)
+
+
+def council_question(postcode: Question) -> Question:
+    """The question asked after a postcode on the area's boundary or not listed in it.
+
+    Its wording is in conversations/messages.py (council_prompt), with the council's name.
+    """
+    name = council_field(postcode.field)
+    return Question(
+        field=name,
+        kind="yes_no",
+        prompt=name,
+        ask_if=parse_condition(f'area({postcode.field}) == "boundary"'),
+        clause=postcode.clause,
+        line=postcode.line,
+        unsure=True,
+        council_for=postcode.field,
+    )
 
 
 def _expiry_days(reader: _Reader, data: LinedDict) -> int:

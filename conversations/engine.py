@@ -17,6 +17,7 @@ from conversations.answers import (
     AmbiguousAnswer,
     Choice,
     InvalidAnswer,
+    fold,
     parse_choice,
     parse_date,
     parse_multi,
@@ -26,7 +27,8 @@ from conversations.answers import (
     parse_yes_no,
     strip_invisible,
 )
-from conversations.conditions import AreaLookup
+from conversations.areas import Area, LocalAuthority
+from conversations.conditions import UNKNOWN, AreaLookup, council_field
 from conversations.definition import Question, ServiceDefinition
 from conversations.dictionary import ENGINE_FIELDS
 from conversations.i18n import Translator, available_languages, language_name, translator
@@ -110,9 +112,10 @@ class StepResult:
 class Engine:
     """Runs conversations for one service definition."""
 
-    def __init__(self, service: ServiceDefinition, area: AreaLookup | None) -> None:
+    def __init__(self, service: ServiceDefinition, area: Area | AreaLookup | None) -> None:
         self.service = service
-        self.area = area
+        self.area_info = area if isinstance(area, Area) else None
+        self.area: AreaLookup | None = area.match if isinstance(area, Area) else area
 
     # -- entry point -----------------------------------------------------------------
 
@@ -125,11 +128,14 @@ class Engine:
         language: str = "en",
         sms: bool = False,
         pictures: bool = False,
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
         """Handle one inbound message from a person.
 
         `sms` applies the carriers' opt-in words; `pictures` says the message carried
-        pictures (their content is never read).
+        pictures (their content is never read). `local_authority` is what a postcode
+        service said of the postcode in `text`, when the caller looked it up
+        (bot/postcodes.py); without it Kith asks the person.
         """
         text = strip_invisible(text)
         lang = state.language if state else language
@@ -156,7 +162,7 @@ class Engine:
         if has_crisis_phrase(text):
             return self._crisis(t, state, text, lang)
 
-        result = self._step(t, state, text, now, word, lang, pictures)
+        result = self._step(t, state, text, now, word, lang, pictures, local_authority)
         if word is None and contains_opt_out(text, lang):
             result.replies.insert(0, Reply(say.opt_out_hint(translator(lang))))
         return result
@@ -170,6 +176,7 @@ class Engine:
         word: Word | None,
         lang: str,
         pictures: bool,
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
         if state is None:
             if word is Word.HELP:
@@ -206,7 +213,7 @@ class Engine:
             )
         if state.phase == CONSENT:
             return self._answer_consent(t, state, text, now)
-        return self._answer_question(t, state, text, now)
+        return self._answer_question(t, state, text, now, local_authority)
 
     # -- crisis --------------------------------------------------------------------------
 
@@ -361,8 +368,17 @@ class Engine:
                 {"n": n, "key": c.key, "label": t.gettext(c.label)}
                 for n, c in enumerate(question.choices, 1)
             )
+        if question.kind == "yes_no" and question.unsure:
+            labels = say.unsure_labels(t)
+            choices = tuple(
+                {"n": n, "key": key, "label": label}
+                for n, (key, label) in enumerate(
+                    zip(("yes", "no", UNKNOWN), labels, strict=True), 1
+                )
+            )
+        council = self.area_info.council_name if self.area_info else None
         return Reply(
-            say.prompt(t, question, state.answers.get("referrer")),
+            say.prompt(t, question, state.answers.get("referrer"), council),
             field=question.field,
             kind=question.kind,
             choices=choices,
@@ -372,6 +388,10 @@ class Engine:
         lang = t.code
         if question.optional and is_word(text, "skip", lang):
             return None
+        if question.kind == "yes_no" and question.unsure:
+            not_sure = [*words("unsure", lang), say.unsure_labels(t)[2], "3"]
+            if fold(text) in {fold(word) for word in not_sure}:
+                return UNKNOWN
         if question.kind == "yes_no":
             return parse_yes_no(text, words("yes", lang), words("no", lang))
         if question.kind == "number":
@@ -391,7 +411,12 @@ class Engine:
         return parse_text(text)
 
     def _answer_question(
-        self, t: Translator, state: ConversationState, text: str, now: datetime
+        self,
+        t: Translator,
+        state: ConversationState,
+        text: str,
+        now: datetime,
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
         question = self._current(state)
         pending, state.confirming = state.confirming, None
@@ -448,7 +473,7 @@ class Engine:
                         )
                     ],
                 )
-        return self._accept(t, state, question, value, now)
+        return self._accept(t, state, question, value, now, local_authority)
 
     def _would_refuse(self, state: ConversationState, field_name: str, value: Any) -> bool:
         """True when this one answer would make screening refuse (so it is confirmed first)."""
@@ -459,7 +484,13 @@ class Engine:
         )
 
     def _accept(
-        self, t: Translator, state: ConversationState, question: Question, value: Any, now: datetime
+        self,
+        t: Translator,
+        state: ConversationState,
+        question: Question,
+        value: Any,
+        now: datetime,
+        local_authority: LocalAuthority | None = None,
     ) -> StepResult:
         """Store an answer (None for SKIP), then screen early and go on."""
         self._new_question(state)
@@ -467,6 +498,8 @@ class Engine:
             state.skipped.append(question.field)
         else:
             state.answers[question.field] = value
+        if question.kind == "postcode" and value is not None:
+            self._place(state, question.field, str(value), local_authority)
         state.history.append(question.field)
         early = screen(self.service, state.answers, self.area, set(state.skipped), final=False)
         if early.outcome == DECLINED:
@@ -477,6 +510,39 @@ class Engine:
         if early.outcome == NOT_ACCEPTED:
             return self._conclude(t, state, now)
         return self._advance(t, state, now)
+
+    def _place(
+        self,
+        state: ConversationState,
+        field_name: str,
+        postcode: str,
+        local_authority: LocalAuthority | None,
+    ) -> None:
+        """Record what a postcode service said of a new postcode answer.
+
+        When it answered for this postcode, the council question is answered from it
+        (is the local authority this area's?) and not asked; its name is kept for the
+        signpost. Without it, the person is asked.
+        """
+        council, named = council_field(field_name), f"{field_name}_local_authority"
+        state.answers.pop(council, None)
+        state.answers.pop(named, None)
+        if self.area_info is None or local_authority is None:
+            return
+        if local_authority.postcode != postcode:
+            return
+        state.answers[named] = local_authority.name
+        state.answers[council] = self.area_info.is_council(local_authority)
+
+    def _council_of(self, answers: dict[str, Any], field_name: str) -> str | None:
+        """The council a postcode answer lies in, when the postcode service or area knows."""
+        named = answers.get(f"{field_name}_local_authority")
+        if isinstance(named, str):
+            return named
+        postcode = answers.get(field_name)
+        if self.area_info is None or not isinstance(postcode, str) or postcode == UNKNOWN:
+            return None
+        return self.area_info.council_of(postcode)
 
     @staticmethod
     def _new_question(state: ConversationState) -> None:
@@ -492,8 +558,8 @@ class Engine:
         if state.phase == QUESTION and state.invalid >= INVALID_BEFORE_LEAVING:
             question = self._current(state)
             self._new_question(state)
-            # Unanswered: the value `unknown` (None), which no rule refuses on.
-            state.answers[question.field] = None
+            # Unanswered: the value `unknown`, which no rule refuses on (review instead).
+            state.answers[question.field] = UNKNOWN
             state.history.append(question.field)
             result = self._advance(t, state, now)
             result.replies.insert(0, Reply(say.left_unanswered(t)))
@@ -574,6 +640,15 @@ class Engine:
             explanations = [t.gettext(rule.explain) for rule in rules]
             places: list[str] = []
             for rule in rules:
+                council = (
+                    self._council_of(draft.answers, rule.signpost_council)
+                    if rule.signpost_council
+                    else None
+                )
+                if council and rule.signpost_council:
+                    places.append(
+                        say.council_line(t, council, str(draft.answers[rule.signpost_council]))
+                    )
                 for key in rule.signpost:
                     line = say.contact_line(t, self.service.contacts[key])
                     if line not in places:

@@ -33,6 +33,7 @@ WORD_LISTS = (
     "restart",
     "person",
     "skip",
+    "unsure",
     "yes",
     "no",
     "continue",

@@ -59,16 +59,25 @@ def consent_declined(t: Translator, service: ServiceDefinition) -> str:
     )
 
 
-def prompt(t: Translator, question: Question, referrer: str | None = None) -> str:
+def prompt(
+    t: Translator, question: Question, referrer: str | None = None, council: str | None = None
+) -> str:
     """A question as sent: the prompt, then numbered options or how to answer.
 
     `prompt_other` is used when someone answers on another person's behalf.
     """
     on_behalf = referrer not in (None, "self") and question.prompt_other
-    text = t.gettext(
-        question.prompt_other if on_behalf and question.prompt_other else question.prompt
-    )
-    if question.kind in ("choice", "multi"):
+    if question.council_for is not None:
+        text = council_prompt(t, question.council_for, referrer, council or "")
+    else:
+        text = t.gettext(
+            question.prompt_other if on_behalf and question.prompt_other else question.prompt
+        )
+    if question.kind == "yes_no" and question.unsure:
+        text = f"{text}\n" + "\n".join(
+            f"{n} {label}" for n, label in enumerate(unsure_labels(t), 1)
+        )
+    elif question.kind in ("choice", "multi"):
         options = "\n".join(
             f"{n} {t.gettext(choice.label)}" for n, choice in enumerate(question.choices, 1)
         )
@@ -83,6 +92,34 @@ def prompt(t: Translator, question: Question, referrer: str | None = None) -> st
     if question.optional:
         text = f"{text} " + t.gettext("Or reply SKIP.")
     return text
+
+
+def unsure_labels(t: Translator) -> tuple[str, str, str]:
+    """The three answers of a yes/no question that offers "Not sure"."""
+    return (t.gettext("Yes"), t.gettext("No"), t.gettext("Not sure"))
+
+
+def council_prompt(t: Translator, postcode_field: str, referrer: str | None, council: str) -> str:
+    """ "Is your council ...?", asked when a postcode's district is on the area's boundary."""
+    on_behalf = referrer not in (None, "self")
+    if postcode_field == "cared_for_postcode":
+        text = (
+            t.gettext("Is the council where the person they look after lives {council}?")
+            if on_behalf
+            else t.gettext("Is the council where the person you look after lives {council}?")
+        )
+    elif on_behalf:
+        text = t.gettext("Is the person's local council {council}?")
+    else:
+        text = t.gettext("Is your local council {council}?")
+    return text.format(council=council)
+
+
+def council_line(t: Translator, council: str, postcode: str) -> str:
+    """A refusal's pointer to the council where a postcode lies."""
+    return t.gettext("{council}, the council for {postcode}").format(
+        council=council, postcode=postcode
+    )
 
 
 def reask(t: Translator, question: Question, problem: str) -> str:
@@ -100,6 +137,8 @@ def reask(t: Translator, question: Question, problem: str) -> str:
 
 def _reask_line(t: Translator, question: Question, problem: str) -> str:
     example = question.example  # numbers and postcodes read the same in every language
+    if problem == "yes_no" and question.unsure:
+        return t.gettext("Sorry, please reply 1 for yes, 2 for no or 3 if you are not sure.")
     if problem == "yes_no":
         return t.gettext("Sorry, please reply YES or NO.")
     if problem == "number_range" and question.minimum is not None and question.maximum is not None:

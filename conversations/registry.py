@@ -60,7 +60,7 @@ def load_registry(extra_dir: Path | None = None, skip_broken: bool = False) -> R
                     service.path or service.id, None, f"area {service.area!r} has no area file"
                 )
             area = areas[service.area]
-        engines[service.id] = Engine(service, area.match if area else None)
+        engines[service.id] = Engine(service, area)
     return Registry(services=services, engines=engines)
 
 

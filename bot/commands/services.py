@@ -68,6 +68,15 @@ def check_service(path: Path) -> int:
         f"{path}: ok ({definition.id}: {len(definition.questions)} questions, "
         f"{len(definition.rules)} rules)"
     )
+    # Only a seed clause that excludes may refuse: list each refusing rule with it.
+    for rule in definition.rules:
+        if rule.outcome == "not_accepted":
+            print(f"  refuses: {rule.reason} (clause {rule.clause})")
+        elif rule.downgraded:
+            print(
+                f"{path}:{rule.line}: warning: rule {rule.reason!r} names no seed clause, "
+                "so it gives needs_review instead of not_accepted"
+            )
     return 0
 
 

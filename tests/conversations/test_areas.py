@@ -11,6 +11,8 @@ from conversations.areas import (
     Area,
     AreaError,
     AreaMatch,
+    LocalAuthority,
+    Neighbour,
     load_area,
     load_areas,
     normalise_postcode,
@@ -125,7 +127,9 @@ def test_shipped_areas_load(shipped: dict[str, Area]) -> None:
         ("derby", "DE1 2FS", AreaMatch.IN),
         ("derby", "DE56 1AA", AreaMatch.OUT),  # Belper
         ("derby", "DE7 5AB", AreaMatch.OUT),  # Ilkeston
-        ("derby", "DE11 0AA", AreaMatch.OUT),  # Swadlincote
+        ("derby", "DE11 0AA", AreaMatch.BOUNDARY),  # Swadlincote: not listed, so asked
+        ("derby", "NG1 5AB", AreaMatch.OUT),  # Nottingham city centre
+        ("derby", "NG10 1AA", AreaMatch.OUT),  # Long Eaton (Erewash, Derbyshire)
         ("derby", "DE22 1AB", AreaMatch.BOUNDARY),  # Allestree / Quarndon
         ("derby", "DE73 5AB", AreaMatch.BOUNDARY),  # Chellaston / Melbourne
         # Leicester City, not Leicestershire County
@@ -137,7 +141,7 @@ def test_shipped_areas_load(shipped: dict[str, Area]) -> None:
         # Thurrock
         ("thurrock", "RM17 6AB", AreaMatch.IN),  # Grays
         ("thurrock", "RM18 7AA", AreaMatch.IN),  # Tilbury
-        ("thurrock", "SS0 7AB", AreaMatch.OUT),  # Westcliff, Southend
+        ("thurrock", "SS0 7AB", AreaMatch.BOUNDARY),  # Westcliff, Southend: not listed, asked
         ("thurrock", "RM1 1AA", AreaMatch.OUT),  # Romford
         ("thurrock", "RM14 3AB", AreaMatch.BOUNDARY),  # Upminster / Bulphan
         ("thurrock", "SS17 0AA", AreaMatch.BOUNDARY),  # Stanford-le-Hope
@@ -150,10 +154,12 @@ def test_shipped_area_matches(
 
 
 def test_match_gives_strings_that_conditions_compare() -> None:
-    area = Area("t", "T", "s", frozenset({"HD1"}), frozenset({"HD6"}))
+    leeds = Neighbour("Leeds City Council", frozenset(), frozenset({"LS1"}), frozenset())
+    area = Area("t", "T", "s", frozenset({"HD1"}), frozenset({"HD6"}), neighbours=(leeds,))
     assert area.match("HD1 2AB") == "in"
     assert area.match("HD6 1AA") == "boundary"
     assert area.match("LS1 4AP") == "out"
+    assert area.match("SW1A 1AA") == "boundary"  # listed nowhere: the person is asked
 
 
 def test_sector_entries_win_over_district_entries() -> None:
@@ -168,7 +174,7 @@ def test_sector_entries_win_over_district_entries() -> None:
     assert area.match("HD6 2XY") is AreaMatch.BOUNDARY  # the rest of the district
     assert area.match("HD1 9XY") is AreaMatch.BOUNDARY  # boundary sector of an inside district
     assert area.match("HD1 2XY") is AreaMatch.IN
-    assert area.match("HD7 1XY") is AreaMatch.OUT  # not listed at all
+    assert area.match("HD7 1XY") is AreaMatch.BOUNDARY  # not listed at all: asked
 
 
 GOOD = """\
@@ -280,3 +286,70 @@ def test_load_areas_stops_at_a_broken_file(tmp_path: Path) -> None:
     _write(tmp_path, "broken.yaml", _simple("other", "B", "", ""))
     with pytest.raises(AreaError, match=r"broken\.yaml"):
         load_areas(tmp_path)
+
+
+# Councils and neighbours (issue 10 point 2): a refusal names the council a postcode is in.
+
+
+@pytest.mark.parametrize(
+    ("area_id", "postcode", "council"),
+    [
+        # Nottingham NG1 is not Derbyshire County; NG10, Long Eaton, is (Erewash).
+        ("derby", "NG1 5AB", "Nottingham City Council"),
+        ("derby", "NG10 1AA", "Derbyshire County Council"),
+        ("derby", "DE56 1AA", "Derbyshire County Council"),  # Belper
+        ("derby", "DE22 1AB", "Derbyshire County Council"),  # boundary: Quarndon side
+        ("derby", "DE1 2FS", None),  # inside: no other council
+        ("derby", "SW1A 1AA", None),  # listed nowhere: not guessed
+        ("kirklees", "HX1 1AA", "Calderdale Council"),
+        ("kirklees", "WF1 1AA", "Wakefield Council"),
+        ("leicester", "LE18 4AA", "Leicestershire County Council"),  # Wigston
+        ("thurrock", "RM1 1AA", "London Borough of Havering"),  # Romford
+    ],
+)
+def test_shipped_area_names_the_council_a_postcode_is_in(
+    shipped: dict[str, Area], area_id: str, postcode: str, council: str | None
+) -> None:
+    assert shipped[area_id].council_of(postcode) == council
+
+
+def test_each_shipped_area_names_its_council_and_ons_code(shipped: dict[str, Area]) -> None:
+    expected = {
+        "derby": ("Derby City Council", "E06000015"),
+        "kirklees": ("Kirklees Council", "E08000034"),
+        "leicester": ("Leicester City Council", "E06000016"),
+        "thurrock": ("Thurrock Council", "E06000034"),
+    }
+    for area_id, (council, code) in expected.items():
+        area = shipped[area_id]
+        assert area.council_name == council
+        assert area.is_council(LocalAuthority("X1 1AA", council, frozenset({code})))
+        assert not area.is_council(LocalAuthority("X1 1AA", "Elsewhere", frozenset({"E06000001"})))
+        assert area.neighbours
+
+
+def test_neighbour_districts_must_lie_outside_and_shares_on_the_boundary(tmp_path: Path) -> None:
+    own = GOOD.format(id="test") + "neighbours:\n  - council: Other\n    districts: [HD1]\n"
+    with pytest.raises(AreaError, match=r"test\.yaml:\d+: 'HD1' is the area's own"):
+        load_area(_write(tmp_path, "test.yaml", own))
+    shares = GOOD.format(id="test") + "neighbours:\n  - council: Other\n    shares: [HD9]\n"
+    with pytest.raises(AreaError, match=r"test\.yaml:\d+: shares: 'HD9' is not in boundary"):
+        load_area(_write(tmp_path, "test.yaml", shares))
+
+
+def test_a_boundary_district_shared_with_one_neighbour_is_that_neighbours() -> None:
+    area = Area(
+        "t",
+        "T",
+        "s",
+        frozenset({"HD1"}),
+        frozenset({"HD6", "HD7"}),
+        council="T Council",
+        neighbours=(
+            Neighbour("A Council", frozenset(), frozenset({"HX1"}), frozenset({"HD6", "HD7"})),
+            Neighbour("B Council", frozenset(), frozenset(), frozenset({"HD7"})),
+        ),
+    )
+    assert area.council_of("HD6 1AA") == "A Council"
+    assert area.council_of("HD7 1AA") is None  # shared with two: not guessed
+    assert area.council_of("HX1 1AA") == "A Council"

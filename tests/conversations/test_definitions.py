@@ -35,11 +35,13 @@ rules:
     when: age < 18
     outcome: not_accepted
     explain: This hub is for adults.
+    clause: "1.1"
   - reason: outside_area
     when: area(postcode) == "out"
     outcome: not_accepted
     explain: This hub is for people who live in Somewhere.
     signpost: [elsewhere]
+    clause: "1.2"
 """
 
 AREA = """\
@@ -98,7 +100,7 @@ def test_condition_language_refuses_anything_but_data(source: str) -> None:
         (("  - field: age\n    kind: number", "  - field: age\n    kind: numbr"), 12, "kind"),
         (("    when: age < 18", "    when: age <"), 21, "cannot parse"),
         (("    when: age < 18", "    when: __import__('os')"), 21, "only function"),
-        (("    signpost: [elsewhere]", "    signpost: [nowhere]"), 28, "nowhere"),
+        (("    signpost: [elsewhere]", "    signpost: [nowhere]"), 29, "nowhere"),
         (("  - field: postcode", "  - field: postcod"), 16, "data dictionary"),
         (
             (
@@ -153,9 +155,11 @@ def test_a_sixth_service_needs_no_python(kith_sqlite: Kith, tmp_path: Path) -> N
         "--json",
         "--from",
         "console:far",
-        stdin="hi\nyes\n30\nSW1A 1AA\n",
+        # Listed nowhere in the area: asked "Is your local council ...?", and "2" (no).
+        stdin="hi\nyes\n30\nSW1A 1AA\n2\n",
         env=env,
     )
+    assert "Is your local council" in refused.stdout
     assert "the carers' service where you live" in refused.stdout
     referrals = {r["answers"]["postcode"]: r for r in kith_sqlite.referrals()}
     assert referrals["ZE1 1AA"]["outcome"] == "accepted"

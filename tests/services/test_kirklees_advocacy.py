@@ -33,13 +33,14 @@ ORDER = (
     "referrer",
     "referral_source",
     "age",
+    "in_custody",  # before the postcode: a prison is seldom in Kirklees (4.19)
+    "already_supported",  # only in custody
     "postcode",
+    "postcode_council",  # only for a boundary or unlisted district
     "mental_health_need",
     "learning_disability",
     "primary_need_mental_health",
     "uses_mh_services",
-    "in_custody",
-    "already_supported",
     "consent_share",
     "priority",
     "reason_for_referral",
@@ -146,7 +147,9 @@ def test_ages_18_and_64_at_referral_are_accepted(kith_sqlite: Kith) -> None:
 
 def test_postcode_straddling_the_kirklees_boundary_needs_review(kith_sqlite: Kith) -> None:
     # HD6 (Brighouse, Rastrick) is mostly Calderdale; the Kirklees edge runs through it.
-    replies, referral = refer(kith_sqlite, postcode="HD6 1AA")
+    # Asked "Is your local council Kirklees Council?", the person is not sure (3).
+    replies, referral = refer(kith_sqlite, postcode="HD6 1AA", postcode_council="3")
+    assert "Kirklees Council" in question(replies, "postcode_council")
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["postcode_on_boundary"]
     assert referral["first_contact_due"] == CONTACT_DUE
@@ -204,17 +207,12 @@ def test_consent_to_tell_the_care_manager_is_asked_and_recorded(kith_sqlite: Kit
             "council where you live",
         ),
         (
-            {"mental_health_need": "no"},
-            "mental_health_need",
-            "no_mental_health_need",
-            "serious mental ill-health",
-            "your GP",
-        ),
-        (
-            {"uses_mh_services": "no"},
+            # 1.4, 4.11: refused only when neither a mental health problem nor use of
+            # mental health services holds.
+            {"mental_health_need": "no", "uses_mh_services": "no"},
             "uses_mh_services",
-            "not_using_mh_services",
-            "care plan",
+            "no_mental_health_need",
+            "have mental health problems or get help from mental health services",
             "your GP",
         ),
         (

@@ -32,8 +32,27 @@ ELIGIBLE = {
 }
 
 
+# The order in which the questions are asked; a field is sent only when given.
+ORDER = (
+    "referrer",
+    "age",
+    "cares_significant_time",
+    "cared_for_relationship",
+    "cared_for_age",
+    "cared_for_assessed_mh_need",
+    "postcode",
+    "postcode_council",  # only for a boundary or unlisted district
+    "cared_for_postcode",
+    "cared_for_postcode_council",  # only for a boundary or unlisted district
+    "priority",
+    "first_name",
+    "contact_time",
+    "communication_needs",
+)
+
+
 def conversation(**changes: str) -> list[str]:
-    return conversation_lines(ELIGIBLE, None, **changes)
+    return conversation_lines(ELIGIBLE, ORDER, **changes)
 
 
 def test_eligible_carer_is_accepted_with_deadlines_from_the_seed(kith: Kith) -> None:
@@ -94,7 +113,8 @@ def test_ages_at_the_edges_of_the_rules_are_accepted(kith_sqlite: Kith) -> None:
 
 def test_postcode_straddling_the_boundary_needs_review_not_refusal(kith_sqlite: Kith) -> None:
     # HD6 (Brighouse/Rastrick) is mostly Calderdale but touches Kirklees.
-    replies = kith_sqlite.chat(SERVICE, conversation(postcode="HD6 1AA"))
+    # Asked "Is your local council Kirklees Council?", the carer is not sure (3).
+    replies = kith_sqlite.chat(SERVICE, conversation(postcode="HD6 1AA", postcode_council="3"))
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["carer_postcode_on_boundary"]

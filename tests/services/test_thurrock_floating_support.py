@@ -34,6 +34,7 @@ TUESDAY = "2026-11-03T10:00:00+00:00"
 ORDER = (
     "referrer",
     "person_agrees_to_referral",  # only when someone else refers
+    "urgent",  # before any question that can end the conversation
     "age",
     "mental_health_need",
     "learning_disability",
@@ -41,13 +42,13 @@ ORDER = (
     "where_staying",  # only when sleeping rough
     "needs_support_to_live_independently",  # not when sleeping rough
     "postcode",  # not when sleeping rough
+    "postcode_council",  # only for a boundary or unlisted district
     "temporary_accommodation_elsewhere",  # only for a postcode outside Thurrock
     "willing_to_engage",
     "has_statutory_care",
     "needs_over_3_hours_a_week",
     "referral_source",
     "reason_for_referral",
-    "urgent",
     "first_name",
     "contact_time",
     "communication_needs",
@@ -223,26 +224,35 @@ def test_sleeping_rough_and_skipping_where_is_still_not_refused(kith_sqlite: Kit
     assert referral["reasons"] == ["rough_sleeping_no_postcode"]
 
 
-def test_temporary_accommodation_outside_thurrock_awaiting_rehousing_goes_to_a_person(
+def test_temporary_accommodation_outside_thurrock_awaiting_rehousing_is_accepted_4_1_3(
     kith_sqlite: Kith,
 ) -> None:
-    # SS0 is Westcliff-on-Sea, Southend: outside Thurrock.
+    # 4.1.3: living in Thurrock "with the exception of those placed in temporary
+    # accommodation outside the borough" expected to be rehoused in Thurrock.
+    # SS0 is Westcliff-on-Sea, Southend: listed nowhere, so the person is asked whose
+    # council it is, and says no (2).
     replies = kith_sqlite.chat(
         SERVICE,
         conversation(
-            housing_situation="4", postcode="SS0 7AA", temporary_accommodation_elsewhere="yes"
+            housing_situation="4",
+            postcode="SS0 7AA",
+            postcode_council="2",
+            temporary_accommodation_elsewhere="yes",
         ),
     )
     referral = only_referral(kith_sqlite)
-    assert referral["outcome"] == "needs_review"
-    assert referral["reasons"] == ["placed_outside_thurrock"]
+    assert referral["outcome"] == "accepted"
+    assert referral["reasons"] == []
     assert referral["answers"]["temporary_accommodation_elsewhere"] is True
     assert "temporary_accommodation_elsewhere" in asked(replies)
 
 
 def test_living_outside_thurrock_and_not_placed_there_is_not_accepted(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat(
-        SERVICE, conversation(postcode="SS0 7AA", temporary_accommodation_elsewhere="no")
+        SERVICE,
+        conversation(
+            postcode="SS0 7AA", postcode_council="2", temporary_accommodation_elsewhere="no"
+        ),
     )
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "not_accepted"
@@ -258,7 +268,7 @@ def test_postcode_on_the_boundary_needs_review_and_is_not_asked_about_placement(
     kith_sqlite: Kith,
 ) -> None:
     # RM15 (South Ockendon, Aveley) reaches the boundary with Havering.
-    replies = kith_sqlite.chat(SERVICE, conversation(postcode="RM15 5AA"))
+    replies = kith_sqlite.chat(SERVICE, conversation(postcode="RM15 5AA", postcode_council="3"))
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["postcode_on_thurrock_boundary"]
