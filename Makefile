@@ -27,6 +27,7 @@ test: install
 	$(BIN)/ruff check bot conversations scheduler tests bench
 	$(BIN)/ruff format --check bot conversations scheduler tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 clean:

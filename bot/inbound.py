@@ -13,18 +13,13 @@ import logging
 import traceback
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.core.messages import InboundMessage
+from bot.core.ports import Database, Store
+from bot.core.records import OutboundRow, Participant
 from bot.postcodes import PostcodeLookup
-from bot.storage import repository as repo
-from bot.storage.database import sync_sqlite_engine
 from conversations.areas import LocalAuthority
 from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
@@ -55,23 +50,19 @@ class InboundHandler:
 
     def __init__(
         self,
-        db: AsyncEngine,
+        database: Database,
         registry: Registry,
         oncall: tuple[str, ...] = (),
         default_service: str | None = None,
         on_queued: Callable[[], None] | None = None,
         postcodes: PostcodeLookup | None = None,
     ) -> None:
-        self.db = db
+        self.database = database
         self.postcodes = postcodes
         self.registry = registry
         self.oncall = oncall
         self.default_service = default_service
         self.on_queued = on_queued
-        # SQLite takes one writer at a time: one thread owns a plain sqlite3 connection
-        # and runs each message's whole transaction (see docs/benchmarks.md).
-        self._sqlite: Engine | None = sync_sqlite_engine(db)
-        self._sqlite_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kith-db")
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, address: str) -> asyncio.Lock:
@@ -102,52 +93,22 @@ class InboundHandler:
                 if self.postcodes is not None and message.text
                 else None
             )
-            if self._sqlite is not None:
-                loop = asyncio.get_running_loop()
-                handled = await loop.run_in_executor(
-                    self._sqlite_thread, self._on_sqlite, message, authority
-                )
-            else:
-                handled = await self._on_async(message, authority)
+            handled = await self.database.write(
+                lambda store: self._handle(store, message, authority)
+            )
         if handled.outbox_ids and self.on_queued is not None:
             self.on_queued()
         return handled
 
-    def _on_sqlite(
-        self, message: InboundMessage, authority: LocalAuthority | None = None
-    ) -> Handled:
-        """The whole transaction in the SQLite writer thread: one hop, not one per statement."""
-        assert self._sqlite is not None
-        with self._sqlite.begin() as conn:
-            return self._handle(conn, message, authority)
-
-    async def _on_async(
-        self, message: InboundMessage, authority: LocalAuthority | None = None
-    ) -> Handled:
-        try:
-            async with self.db.begin() as conn:
-                return await conn.run_sync(self._handle, message, authority)
-        except IntegrityError:
-            # Another process stored this person's first message at the same moment:
-            # run the step again on what it stored.
-            async with self.db.begin() as conn:
-                return await conn.run_sync(self._handle, message, authority)
-
-    def close(self) -> None:
-        """Release the SQLite writer thread and its connection."""
-        if self._sqlite is not None:
-            self._sqlite_thread.shutdown(wait=True)
-            self._sqlite.dispose()
-
     def _handle(
-        self, conn: Connection, message: InboundMessage, authority: LocalAuthority | None = None
+        self, store: Store, message: InboundMessage, authority: LocalAuthority | None = None
     ) -> Handled:
         now = message.received_at
-        if message.external_id and not repo.claim_inbound(
-            conn, message.channel, message.external_id, now
+        if message.external_id and not store.claim_inbound(
+            message.channel, message.external_id, now
         ):
             return Handled(duplicate=True)
-        participant = repo.load_participant(conn, message.address)
+        participant = store.load_participant(message.address)
         saved = participant.state if participant else None
         menu_shown = bool(saved and MENU_MARKER in saved)
         state = ConversationState.from_json(saved) if saved and not menu_shown else None
@@ -171,7 +132,7 @@ class InboundHandler:
                 sms=message.channel == "sms",
             )
             if menu.chosen is None:
-                return self._store_menu(conn, message, participant, language, menu)
+                return self._store_menu(store, message, participant, language, menu)
             service_id, text = menu.chosen, ""  # the chosen service's conversation starts
         engine = self.registry.engine(service_id)
         try:
@@ -188,14 +149,14 @@ class InboundHandler:
         except Exception as exc:  # a bug must not lose the message or the stored state
             result = self._apology(exc, service_id, state, participant)
         handled = Handled()
-        self._store(conn, message, participant, service_id, result, handled)
+        self._store(store, message, participant, service_id, result, handled)
         return handled
 
     def _store_menu(
         self,
-        conn: Connection,
+        store: Store,
         message: InboundMessage,
-        participant: repo.Participant | None,
+        participant: Participant | None,
         language: str,
         menu: MenuResult,
     ) -> Handled:
@@ -204,7 +165,7 @@ class InboundHandler:
         opted_out = bool(participant and participant.opted_out)
         if menu.opt_out is not None:
             opted_out = menu.opt_out
-        saved = repo.Participant(
+        saved = Participant(
             message.address,
             message.channel,
             language,
@@ -213,9 +174,9 @@ class InboundHandler:
             {MENU_MARKER: True},
             participant.opted_out_at if participant else None,
         )
-        repo.save_participant(conn, participant is not None, saved, now, now + MENU_EXPIRY)
+        store.save_participant(participant is not None, saved, now, now + MENU_EXPIRY)
         rows = [
-            repo.OutboundRow(
+            OutboundRow(
                 message.channel,
                 message.address,
                 text,
@@ -227,15 +188,15 @@ class InboundHandler:
             for text in menu.replies
         ]
         if menu.crisis:
-            rows += self._alert(conn, message, None, AlertDraft("crisis", menu.words), None, now)
-        return Handled(outbox_ids=repo.queue(conn, rows, now) if rows else [])
+            rows += self._alert(store, message, None, AlertDraft("crisis", menu.words), None, now)
+        return Handled(outbox_ids=store.queue(rows, now) if rows else [])
 
     def _apology(
         self,
         exc: Exception,
         service_id: str,
         state: ConversationState | None,
-        participant: repo.Participant | None,
+        participant: Participant | None,
     ) -> StepResult:
         """Keep the state as it was and ask the person to try again."""
         frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -256,9 +217,9 @@ class InboundHandler:
 
     def _store(
         self,
-        conn: Connection,
+        store: Store,
         message: InboundMessage,
-        participant: repo.Participant | None,
+        participant: Participant | None,
         service_id: str,
         result: StepResult,
         handled: Handled,
@@ -269,8 +230,8 @@ class InboundHandler:
             opted_out = result.opt_out
             log.info("opt-out changed", extra={"service": service_id, "opted_out": opted_out})
         if result.referral is not None:
-            handled.referral_id = repo.insert_referral(
-                conn, result.referral, message.channel, message.address
+            handled.referral_id = store.insert_referral(
+                result.referral, message.channel, message.address
             )
             log.info(
                 "referral stored",
@@ -279,17 +240,17 @@ class InboundHandler:
             if result.state is not None:
                 result.state.referral_id = handled.referral_id
         if result.consent_declined:
-            repo.count_event(conn, service_id, "consent_declined", now)
+            store.count_event(service_id, "consent_declined", now)
         if result.state is None and not opted_out:
             if participant is not None:
-                repo.forget_participant(conn, message.address)
+                store.forget_participant(message.address)
         else:
             language = (
                 result.state.language
                 if result.state
                 else (participant.language if participant else "en")
             )
-            saved = repo.Participant(
+            saved = Participant(
                 message.address,
                 message.channel,
                 language,
@@ -300,18 +261,18 @@ class InboundHandler:
             )
             days = self.registry.services[service_id].expire_after_days
             expires = now + timedelta(days=days) if result.state else None
-            repo.save_participant(conn, participant is not None, saved, now, expires)
+            store.save_participant(participant is not None, saved, now, expires)
         rows = [self._row(message, service_id, reply, now) for reply in result.replies]
         # A message from the person never changes a referral's status: it raises an alert.
         referral_id = handled.referral_id or (result.state.referral_id if result.state else None)
         for alert in result.alerts:
-            rows += self._alert(conn, message, service_id, alert, referral_id, now)
+            rows += self._alert(store, message, service_id, alert, referral_id, now)
         if rows:
-            handled.outbox_ids = repo.queue(conn, rows, now)
+            handled.outbox_ids = store.queue(rows, now)
 
     def _row(
         self, message: InboundMessage, service_id: str, reply: Reply, now: datetime
-    ) -> repo.OutboundRow:
+    ) -> OutboundRow:
         meta = None
         if reply.field is not None:
             meta = {
@@ -320,22 +281,22 @@ class InboundHandler:
                 "choices": list(reply.choices) if reply.choices else None,
             }
         # A reply to the person's own message is urgent: it ignores quiet hours.
-        return repo.OutboundRow(
+        return OutboundRow(
             message.channel, message.address, reply.text, reply.purpose, True, service_id, now, meta
         )
 
     def _alert(
         self,
-        conn: Connection,
+        store: Store,
         message: InboundMessage,
         service_id: str | None,
         alert: AlertDraft,
         referral_id: int | None,
         now: datetime,
-    ) -> list[repo.OutboundRow]:
+    ) -> list[OutboundRow]:
         """Record a staff alert (with the words that raised it) and queue it to on-call staff."""
-        alert_id = repo.add_alert(
-            conn, alert.kind, service_id, message.address, referral_id, now, words=alert.words
+        alert_id = store.add_alert(
+            alert.kind, service_id, message.address, referral_id, now, words=alert.words
         )
         log.warning(
             "staff alert",
@@ -358,7 +319,7 @@ class InboundHandler:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
             address = contact if channel == "telegram" else f"sms:{contact}"
             rows.append(
-                repo.OutboundRow(channel, address, text, "staff_alert", True, service_id, now, None)
+                OutboundRow(channel, address, text, "staff_alert", True, service_id, now, None)
             )
         return rows
 

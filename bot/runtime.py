@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import make_clock
+from bot.core.sending import Sender
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.senders import Sender
 from bot.inbound import InboundHandler
 from bot.postcodes import PostcodeLookup
 from bot.settings import Settings
-from bot.storage.database import create_engine, ensure_migrated
+from bot.storage.database import SqlDatabase, create_engine, ensure_migrated
 from conversations.registry import Registry, load_registry
 
 
@@ -26,6 +26,7 @@ class Runtime:
 
     settings: Settings
     db: AsyncEngine
+    database: SqlDatabase
     registry: Registry
     handler: InboundHandler
     dispatcher: Dispatcher
@@ -45,10 +46,11 @@ async def open_runtime(
         if check_migrated:
             await ensure_migrated(db)
         clock = make_clock(settings.clock)
-        dispatcher = Dispatcher(db, dict(senders or {}), clock)
+        database = SqlDatabase(db)
+        dispatcher = Dispatcher(database, dict(senders or {}), clock)
         postcodes = PostcodeLookup(settings.postcode_api_url) if settings.postcode_api_url else None
         handler = InboundHandler(
-            db,
+            database,
             registry,
             oncall=settings.oncall,
             default_service=settings.default_service,
@@ -56,9 +58,9 @@ async def open_runtime(
             postcodes=postcodes,
         )
         try:
-            yield Runtime(settings, db, registry, handler, dispatcher, clock)
+            yield Runtime(settings, db, database, registry, handler, dispatcher, clock)
         finally:
-            handler.close()
+            database.close()
             if postcodes is not None:
                 await postcodes.close()
     finally:

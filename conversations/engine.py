@@ -12,6 +12,7 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.core.deadlines import CoreHours, due_by, in_core_hours
+from bot.core.records import ReferralDraft
 from conversations import messages as say
 from conversations.answers import (
     AmbiguousAnswer,
@@ -60,24 +61,6 @@ class Reply:
     kind: str | None = None
     choices: tuple[dict[str, Any], ...] | None = None
     purpose: str = "reply"
-
-
-@dataclass(frozen=True)
-class ReferralDraft:
-    """A referral ready to store: screened, prioritised, with its deadlines."""
-
-    service_id: str
-    language: str
-    referrer: str | None
-    answers: dict[str, Any]
-    outcome: str
-    reasons: tuple[str, ...]
-    priority: tuple[str, ...]
-    urgent: bool
-    consent_at: datetime
-    received_at: datetime
-    first_contact_due: datetime
-    first_meeting_due: datetime | None
 
 
 @dataclass(frozen=True)

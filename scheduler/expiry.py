@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.storage import repository as repo
-from bot.storage.tables import participants
+from bot.core.ports import Database, Store
+from bot.core.records import OutboundRow
 from conversations import messages as say
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER
@@ -24,42 +21,37 @@ from scheduler.quiet_hours import release_time
 log = logging.getLogger(__name__)
 
 
-async def expire_idle(db: AsyncEngine, registry: Registry, now: datetime) -> int:
+async def expire_idle(database: Database, registry: Registry, now: datetime) -> int:
     """Expire conversations idle past their time; returns how many expired."""
-    async with db.begin() as conn:
-        rows = (
-            await conn.execute(
-                select(participants).where(
-                    participants.c.expires_at <= now, participants.c.state.is_not(None)
-                )
+    count = await database.write(lambda store: _expire(store, registry, now))
+    if count:
+        log.info("conversations expired", extra={"count": count})
+    return count
+
+
+def _expire(store: Store, registry: Registry, now: datetime) -> int:
+    """One transaction of `expire_idle`: notices queued, what was kept forgotten."""
+    expired = store.expired_participants(now)
+    for row in expired:
+        assert row.state is not None
+        if MENU_MARKER in row.state:  # only a service menu was shown: nothing to say
+            store.forget_participant(row.address)
+            continue
+        state = ConversationState.from_json(row.state)
+        service = registry.services.get(state.service_id)
+        if service is not None and state.phase != DONE and not row.opted_out:
+            t = translator(state.language)
+            notice = OutboundRow(
+                row.channel,
+                row.address,
+                say.expired(t, service),
+                "expiry",
+                False,
+                service.id,
+                release_time(now, service.quiet_hours),
             )
-        ).all()
-        for row in rows:
-            if MENU_MARKER in row.state:  # only a service menu was shown: nothing to say
-                await conn.run_sync(repo.forget_participant, row.address)
-                continue
-            state = ConversationState.from_json(row.state)
-            service = registry.services.get(state.service_id)
-            if service is not None and state.phase != DONE and not row.opted_out:
-                t = translator(state.language)
-                await conn.run_sync(
-                    repo.queue,
-                    [
-                        repo.OutboundRow(
-                            row.channel,
-                            row.address,
-                            say.expired(t, service),
-                            "expiry",
-                            False,
-                            service.id,
-                            release_time(now, service.quiet_hours),
-                        )
-                    ],
-                    now,
-                )
-            if state.consent_at is None and service is not None:
-                await conn.run_sync(repo.count_event, service.id, "expired_before_consent", now)
-            await conn.run_sync(repo.forget_participant, row.address)
-    if rows:
-        log.info("conversations expired", extra={"count": len(rows)})
-    return len(rows)
+            store.queue([notice], now)
+        if state.consent_at is None and service is not None:
+            store.count_event(service.id, "expired_before_consent", now)
+        store.forget_participant(row.address)
+    return len(expired)

@@ -18,7 +18,7 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
 
     async def expire() -> None:
         try:
-            if await expire_idle(runtime.db, runtime.registry, runtime.clock()):
+            if await expire_idle(runtime.database, runtime.registry, runtime.clock()):
                 runtime.dispatcher.wake.set()
         except Exception as exc:  # the database away: one line; the next tick tries again
             log.warning("job failed", extra={"job": "expire_idle", "error": type(exc).__name__})

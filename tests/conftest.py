@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import DEFAULT_TEST_DATABASE_URL
-from bot.storage.database import create_engine, upgrade
+from bot.storage.database import SqlDatabase, create_engine, upgrade
 
 # A whole Kirklees carers conversation that seed 000 accepts: a carer of 45 giving much
 # unpaid care to a family member of 40 with an assessed need, both in Kirklees.
@@ -47,6 +47,10 @@ KIRKLEES_ELIGIBLE = [
     "3",
     "1",
 ]
+
+# The same carer, caring for someone of 70 (outside 000 1.6's 18 to 64), confirming the
+# number when asked (a refusal resting on one typed number is confirmed first).
+KIRKLEES_TOO_OLD = [*KIRKLEES_ELIGIBLE[: KIRKLEES_ELIGIBLE.index("40")], "70", "yes"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,6 +141,14 @@ async def db(database_url: str) -> AsyncIterator[AsyncEngine]:
     await upgrade(engine, database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def database(db: AsyncEngine) -> AsyncIterator[SqlDatabase]:
+    """The storage port on the migrated database (both backends)."""
+    database = SqlDatabase(db)
+    yield database
+    database.close()
 
 
 @dataclass

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from tests.conftest import Kith
+from tests.conftest import KIRKLEES_TOO_OLD, Kith
 
 SERVICE = "kirklees-carers-options"
 ELIGIBLE = [
@@ -25,7 +25,7 @@ ELIGIBLE = [
     "3",
     "1",
 ]
-TOO_OLD = ["hi", "yes", "1", "45", "yes", "1", "70"]
+TOO_OLD = KIRKLEES_TOO_OLD
 
 
 def test_list_filters_by_service(kith_sqlite: Kith) -> None:

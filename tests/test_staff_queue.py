@@ -11,7 +11,7 @@ import io
 import json
 import subprocess
 
-from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
+from tests.conftest import KIRKLEES_ELIGIBLE, KIRKLEES_TOO_OLD, KITH, Kith
 
 SERVICE = "kirklees-carers-options"
 NOW = "2026-12-01T12:00:00+00:00"  # Tuesday 1 December 2026, midday
@@ -112,7 +112,7 @@ def test_status_moves_follow_the_workflow_graph(kith_sqlite: Kith) -> None:
 
 def test_recording_not_accepted_tells_the_person_why_in_their_language(kith: Kith) -> None:
     # Seed 000 4.1: the cared-for person must be 18-64; 70 is outside (4.13: tell them).
-    lines = [*KIRKLEES_ELIGIBLE[: KIRKLEES_ELIGIBLE.index("40")], "70"]
+    lines = KIRKLEES_TOO_OLD
     kith.chat(SERVICE, lines, address="sms:+447700900010", lang="ur")
     (referral,) = kith.referrals("--all")
     assert referral["outcome"] == "not_accepted" and referral["language"] == "ur"
@@ -126,7 +126,7 @@ def test_recording_not_accepted_tells_the_person_why_in_their_language(kith: Kit
 
 
 def test_no_notify_needs_a_reason_and_sends_nothing(kith_sqlite: Kith) -> None:
-    lines = [*KIRKLEES_ELIGIBLE[: KIRKLEES_ELIGIBLE.index("40")], "70"]
+    lines = KIRKLEES_TOO_OLD
     kith_sqlite.chat(SERVICE, lines, address="sms:+447700900011")
     before = kith_sqlite.sql("SELECT count(*) FROM outbox")[0][0]
     empty = kith_sqlite.run(
@@ -205,7 +205,7 @@ def test_export_csv_for_spreadsheets(kith_sqlite: Kith) -> None:
 
 
 def test_export_says_reasons_in_words_beside_codes(kith_sqlite: Kith) -> None:
-    lines = [*KIRKLEES_ELIGIBLE[: KIRKLEES_ELIGIBLE.index("40")], "70"]
+    lines = KIRKLEES_TOO_OLD
     kith_sqlite.chat(SERVICE, lines, address="sms:+447700900040")
     raw = kith_sqlite.run("referrals", "export").stdout.lstrip("\ufeff")
     (row,) = list(csv.DictReader(io.StringIO(raw)))

@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from bot.channels.addresses import address_number, may_text, sms_address
 from bot.core.messages import InboundMessage
-from bot.delivery.senders import Outgoing, PermanentFailure, SendResult
+from bot.core.sending import Outgoing, PermanentFailure, SendResult
 
 TWILIO_API = "https://api.twilio.com"
 # Twilio error codes that no retry will fix (unknown, landline, opted out, blocked...).

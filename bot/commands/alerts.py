@@ -19,8 +19,8 @@ def _when(iso: str) -> str:
 
 async def list_alerts(settings: Settings, as_json: bool, include_handled: bool = True) -> int:
     """Alerts, unhandled first: kind, service, referral, words, who to reach, handled."""
-    async with open_runtime(settings) as runtime, runtime.db.connect() as conn:
-        records = await conn.run_sync(alerts, include_handled)
+    async with open_runtime(settings) as runtime:
+        records = await runtime.database.read(lambda store: alerts(store, include_handled))
     if as_json:
         print(json.dumps(records, ensure_ascii=False, indent=1))
         return 0
@@ -46,10 +46,10 @@ async def list_alerts(settings: Settings, as_json: bool, include_handled: bool =
 
 async def ack_alert(settings: Settings, alert_id: int, by: str, note: str | None) -> int:
     """Record who handled an alert, and when."""
-    async with open_runtime(settings) as runtime, runtime.db.begin() as conn:
+    async with open_runtime(settings) as runtime:
         try:
-            record = await conn.run_sync(
-                lambda sync: acknowledge(sync, alert_id, by, runtime.clock(), note)
+            record = await runtime.database.write(
+                lambda store: acknowledge(store, alert_id, by, runtime.clock(), note)
             )
         except AlertError as exc:
             print(f"kith: {exc}", file=sys.stderr)

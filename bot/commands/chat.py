@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from bot.core.messages import InboundMessage
-from bot.delivery.senders import Outgoing, SendResult
+from bot.core.sending import Outgoing, SendResult
 from bot.runtime import open_runtime
 from bot.settings import Settings
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from sqlalchemy import select
-
 from bot.core.deadlines import LONDON
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from bot.storage.tables import outbox
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
 
@@ -22,11 +19,8 @@ async def list_outbox(settings: Settings, status: str | None, as_json: bool) -> 
             f"kith: unknown status {status!r}; one of {', '.join(OUTBOX_STATUSES)}", file=sys.stderr
         )
         return 2
-    query = select(outbox).order_by(outbox.c.id)
-    if status:
-        query = query.where(outbox.c.status == status)
-    async with open_runtime(settings) as runtime, runtime.db.connect() as conn:
-        rows = (await conn.execute(query)).all()
+    async with open_runtime(settings) as runtime:
+        rows = await runtime.database.read(lambda store: store.list_outbox(status))
     if as_json:
         print(
             json.dumps(

@@ -15,7 +15,6 @@ from bot.staff import decisions
 from bot.staff.export import export_rows
 from bot.staff.plain import local_short
 from bot.staff.referrals import queue, referral_json
-from bot.storage import repository as repo
 from conversations.answers import describe
 
 
@@ -39,9 +38,10 @@ async def list_referrals(
     async with open_runtime(settings) as runtime:
         if service and service not in runtime.registry.services:
             return _fail(f"unknown service {service!r} (see `kith services list`)")
-        async with runtime.db.connect() as conn:
-            now = runtime.clock()
-            entries = await conn.run_sync(queue, now, view, service, search, limit)
+        now = runtime.clock()
+        entries = await runtime.database.read(
+            lambda store: queue(store, now, view, service, search, limit)
+        )
     if as_json:
         print(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=1))
         return 0
@@ -66,11 +66,12 @@ async def list_referrals(
 
 async def show_referral(settings: Settings, referral_id: int, as_json: bool) -> int:
     """One referral with its answers and history (who changed what, when)."""
-    async with open_runtime(settings) as runtime, runtime.db.connect() as conn:
-        row = await conn.run_sync(repo.get_referral, referral_id)
-        if row is None:
-            return _fail(f"no referral {referral_id}")
-        history = await conn.run_sync(repo.referral_history, referral_id)
+    async with open_runtime(settings) as runtime:
+        row, history = await runtime.database.read(
+            lambda store: (store.get_referral(referral_id), store.referral_history(referral_id))
+        )
+    if row is None:
+        return _fail(f"no referral {referral_id}")
     data = referral_json(row)
     data["history"] = [
         {"status": h.status, "note": h.note, "at": local_short(h.changed_at), "by": h.changed_by}
@@ -111,11 +112,11 @@ async def set_status(
     no_notify: str | None,
 ) -> int:
     """Move a referral along the workflow graph (INTERFACES "Data and states")."""
-    async with open_runtime(settings) as runtime, runtime.db.begin() as conn:
+    async with open_runtime(settings) as runtime:
         try:
-            decision = await conn.run_sync(
-                lambda sync: decisions.change_status(
-                    sync,
+            decision = await runtime.database.write(
+                lambda store: decisions.change_status(
+                    store,
                     runtime.registry,
                     referral_id,
                     status,
@@ -138,9 +139,11 @@ async def set_status(
 
 async def add_note(settings: Settings, referral_id: int, note: str, by: str) -> int:
     """A note in the referral's history."""
-    async with open_runtime(settings) as runtime, runtime.db.begin() as conn:
+    async with open_runtime(settings) as runtime:
         try:
-            await conn.run_sync(decisions.add_note, referral_id, note, by, runtime.clock())
+            await runtime.database.write(
+                lambda store: decisions.add_note(store, referral_id, note, by, runtime.clock())
+            )
         except decisions.DecisionError as exc:
             return _fail(str(exc))
     print(f"referral {referral_id}: note added")
@@ -173,12 +176,9 @@ async def export_referrals(
     async with open_runtime(settings) as runtime:
         if service and service not in runtime.registry.services:
             return _fail(f"unknown service {service!r} (see `kith services list`)")
-        async with runtime.db.connect() as conn:
-            rows = list(
-                await conn.run_sync(
-                    lambda sync: list(export_rows(sync, runtime.registry, service, start, end))
-                )
-            )
+        rows = await runtime.database.read(
+            lambda store: list(export_rows(store, runtime.registry, service, start, end))
+        )
     sys.stdout.write("\ufeff")
     csv.writer(sys.stdout).writerows(rows)
     return 0

@@ -13,11 +13,8 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.delivery.senders import Outgoing, PermanentFailure, Sender
-from bot.storage.tables import outbox, participants
+from bot.core.ports import Database
+from bot.core.sending import Outgoing, PermanentFailure, Sender
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +31,9 @@ class Dispatcher:
     """Sends due outbox rows through the sender of their channel."""
 
     def __init__(
-        self, db: AsyncEngine, senders: Mapping[str, Sender], clock: Callable[[], datetime]
+        self, database: Database, senders: Mapping[str, Sender], clock: Callable[[], datetime]
     ) -> None:
-        self.db = db
+        self.database = database
         self.senders = senders
         self.clock = clock
         self.wake = asyncio.Event()
@@ -45,46 +42,10 @@ class Dispatcher:
         """Mark due rows of channels with a sender as `sending` and return them."""
         if not self.senders:
             return []
-        async with self.db.begin() as conn:
-            due = and_(
-                outbox.c.status == "queued",
-                outbox.c.not_before <= now,
-                outbox.c.channel.in_(list(self.senders)),
-            )
-            if ids is not None:
-                due = and_(due, outbox.c.id.in_(ids))
-            query = (
-                select(
-                    outbox.c.id,
-                    outbox.c.channel,
-                    outbox.c.address,
-                    outbox.c.body,
-                    outbox.c.meta,
-                    outbox.c.kind,
-                    participants.c.opted_out,
-                )
-                .outerjoin(participants, participants.c.address == outbox.c.address)
-                .where(due)
-                .order_by(outbox.c.id)
-                .limit(BATCH)
-            )
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(of=outbox, skip_locked=True)
-            rows = (await conn.execute(query)).all()
-            blocked = [r.id for r in rows if r.opted_out and r.kind != "opt_out"]
-            claimed = [r for r in rows if r.id not in blocked]
-            if blocked:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_(blocked))
-                    .values(status="cancelled", error="opted_out")
-                )
-            if claimed:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([r.id for r in claimed]))
-                    .values(status="sending", attempts=outbox.c.attempts + 1)
-                )
+        channels = list(self.senders)
+        claimed = await self.database.write(
+            lambda store: store.claim_due(now, channels, ids, BATCH)
+        )
         return [Outgoing(r.id, r.channel, r.address, r.body, r.meta) for r in claimed]
 
     async def deliver(self, message: Outgoing) -> datetime | None:
@@ -113,16 +74,12 @@ class Dispatcher:
                 extra={"outbox_id": message.id, "error": type(exc).__name__},
             )
             values = await self._retry_values(message.id, type(exc).__name__)
-        async with self.db.begin() as conn:
-            await conn.execute(update(outbox).where(outbox.c.id == message.id).values(**values))
+        await self.database.write(lambda store: store.record_send(message.id, **values))
         retry_at = values.get("not_before")
         return retry_at if isinstance(retry_at, datetime) else None
 
     async def _retry_values(self, outbox_id: int, error: str) -> dict[str, object]:
-        async with self.db.connect() as conn:
-            attempts = (
-                await conn.execute(select(outbox.c.attempts).where(outbox.c.id == outbox_id))
-            ).scalar_one()
+        attempts = await self.database.read(lambda store: store.attempts(outbox_id))
         if attempts >= MAX_ATTEMPTS:
             return {"status": "failed", "error": error[:200]}
         return {
@@ -146,20 +103,11 @@ class Dispatcher:
         return len(claimed)
 
     async def _hold(self, outbox_id: int, until: datetime) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == outbox_id)
-                .values(status="queued", attempts=outbox.c.attempts - 1, not_before=until)
-            )
+        await self.database.write(lambda store: store.hold(outbox_id, until))
 
     async def recover(self) -> int:
         """At start: rows left `sending` by a crash go back to the queue (may repeat once)."""
-        async with self.db.begin() as conn:
-            result = await conn.execute(
-                update(outbox).where(outbox.c.status == "sending").values(status="queued")
-            )
-        return int(result.rowcount or 0)
+        return await self.database.write(lambda store: store.requeue_sending())
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
         """Send as rows become due; `wake` is set when new rows are queued."""

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
-
+from bot.core.ports import Store
+from bot.core.records import Alert
 from bot.staff.plain import local_iso
 from bot.staff.referrals import phone_of
-from bot.storage import repository as repo
 
 
 class AlertError(ValueError):
     """An alert action that cannot be done (unknown id, already handled)."""
 
 
-def alert_json(row: Row[Any]) -> dict[str, Any]:
+def alert_json(row: Alert) -> dict[str, Any]:
     """An alert as staff see it: who to reach, what raised it, whether it is handled."""
     return {
         "id": row.id,
@@ -34,21 +33,21 @@ def alert_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def alerts(conn: Connection, include_handled: bool = True) -> list[dict[str, Any]]:
+def alerts(store: Store, include_handled: bool = True) -> list[dict[str, Any]]:
     """Alerts, unhandled first, newest first within each."""
-    return [alert_json(row) for row in repo.list_alerts(conn, include_handled)]
+    return [alert_json(row) for row in store.list_alerts(include_handled)]
 
 
 def acknowledge(
-    conn: Connection, alert_id: int, by: str, now: datetime, note: str | None = None
+    store: Store, alert_id: int, by: str, now: datetime, note: str | None = None
 ) -> dict[str, Any]:
     """Record that `by` handled the alert now (with an optional note)."""
-    row = repo.get_alert(conn, alert_id)
+    row = store.get_alert(alert_id)
     if row is None:
         raise AlertError(f"no alert {alert_id}")
     if row.resolved_at is not None:
         raise AlertError(f"alert {alert_id} was already handled by {row.handled_by}")
-    repo.ack_alert(conn, alert_id, by, note.strip() if note else None, now)
-    updated = repo.get_alert(conn, alert_id)
+    store.ack_alert(alert_id, by, note.strip() if note else None, now)
+    updated = store.get_alert(alert_id)
     assert updated is not None
     return alert_json(updated)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row
-
+from bot.core.ports import Store
+from bot.core.records import OutboundRow, Referral
 from bot.core.referral import StatusMoveError, check_move
-from bot.storage import repository as repo
 from conversations import messages as say
 from conversations.i18n import translator
 from conversations.registry import Registry
@@ -34,17 +32,17 @@ class Decision:
     not_told: str | None  # why the person was not told, when they were not
 
 
-def add_note(conn: Connection, referral_id: int, note: str, by: str, now: datetime) -> None:
+def add_note(store: Store, referral_id: int, note: str, by: str, now: datetime) -> None:
     """A note in the referral's history, by `by`."""
-    if repo.get_referral(conn, referral_id) is None:
+    if store.get_referral(referral_id) is None:
         raise DecisionError(f"no referral {referral_id}")
     if not note.strip():
         raise DecisionError("the note is empty")
-    repo.add_note(conn, referral_id, note.strip(), now, by)
+    store.add_note(referral_id, note.strip(), now, by)
 
 
 def change_status(
-    conn: Connection,
+    store: Store,
     registry: Registry,
     referral_id: int,
     new: str,
@@ -61,7 +59,7 @@ def change_status(
     told (default: the refusal reasons screening gave); `no_notify` is why the person is
     not told (then nothing is sent).
     """
-    row = repo.get_referral(conn, referral_id)
+    row = store.get_referral(referral_id)
     if row is None:
         raise DecisionError(f"no referral {referral_id}")
     try:
@@ -76,16 +74,16 @@ def change_status(
         if no_notify:
             not_told = no_notify.strip()
         else:
-            told, not_told = _tell_refusal(conn, registry, row, reason, now)
+            told, not_told = _tell_refusal(store, registry, row, reason, now)
     history_note = note.strip() if note else None
     if not_told and no_notify:
         history_note = "; ".join(filter(None, [history_note, f"person not told: {not_told}"]))
-    repo.add_history(conn, referral_id, new, history_note, now, by)
+    store.add_history(referral_id, new, history_note, now, by)
     return Decision(referral_id, row.status, new, told, not_told)
 
 
 def _tell_refusal(
-    conn: Connection, registry: Registry, row: Row[Any], reason: str | None, now: datetime
+    store: Store, registry: Registry, row: Referral, reason: str | None, now: datetime
 ) -> tuple[int | None, str | None]:
     service = registry.services.get(row.service_id)
     if service is None:
@@ -105,7 +103,7 @@ def _tell_refusal(
             "say what the person is told: --reason CODE (one of "
             f"{', '.join(by_reason)}), or --no-notify REASON"
         )
-    participant = repo.load_participant(conn, row.address)
+    participant = store.load_participant(row.address)
     if participant is not None and participant.opted_out:
         return None, "opted out of messages"
     t = translator(row.language)
@@ -116,10 +114,9 @@ def _tell_refusal(
             if line not in places:
                 places.append(line)
     body = say.decision_not_accepted(t, service, [t.gettext(r.explain) for r in rules], places)
-    (outbox_id,) = repo.queue(
-        conn,
+    (outbox_id,) = store.queue(
         [
-            repo.OutboundRow(
+            OutboundRow(
                 channel=row.channel,
                 address=row.address,
                 body=body,

@@ -7,10 +7,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
+from bot.core.ports import Store
 from bot.staff.referrals import referral_json
-from bot.storage import repository as repo
 from conversations.answers import describe
 from conversations.registry import Registry
 
@@ -42,7 +40,7 @@ def safe_cell(value: str) -> str:
 
 
 def export_rows(
-    conn: Connection,
+    store: Store,
     registry: Registry,
     service_id: str | None = None,
     since: datetime | None = None,
@@ -51,7 +49,7 @@ def export_rows(
     """The header, then one row per referral received in [since, until)."""
     rows = [
         r
-        for r in repo.find_referrals(conn, None, service_id)
+        for r in store.find_referrals(None, service_id)
         if (since is None or r.created_at >= since) and (until is None or r.created_at < until)
     ]
     records = [referral_json(row) for row in rows]

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
-
+from bot.core.ports import Store
+from bot.core.records import Alert, Referral
 from bot.core.referral import OPEN_STATUSES
 from bot.staff.plain import due_plainly, local_iso
-from bot.storage import repository as repo
 
 VIEWS = ("open", "all", "overdue", "due_today")
 
@@ -23,7 +22,7 @@ def phone_of(address: str, answers: dict[str, Any]) -> str | None:
     return given if isinstance(given, str) else None
 
 
-def flags_of(row: Row[Any], alerts: list[Row[Any]]) -> list[str]:
+def flags_of(row: Referral, alerts: list[Alert]) -> list[str]:
     """urgent, crisis (any crisis alert), person asked (an unhandled request)."""
     flags = ["urgent"] if row.urgent else []
     mine = [a for a in alerts if a.referral_id == row.id or a.address == row.address]
@@ -38,7 +37,7 @@ def flags_of(row: Row[Any], alerts: list[Row[Any]]) -> list[str]:
 class QueueEntry:
     """One referral as the staff queue shows it."""
 
-    row: Row[Any]
+    row: Referral
     first_name: str | None
     phone: str | None
     due: str
@@ -57,7 +56,7 @@ class QueueEntry:
         }
 
 
-def referral_json(row: Row[Any]) -> dict[str, Any]:
+def referral_json(row: Referral) -> dict[str, Any]:
     """A referral as INTERFACES.md's JSON shape (local times with offset)."""
     answers = dict(row.answers)
     return {
@@ -88,7 +87,7 @@ def _matches(entry: QueueEntry, needle: str) -> bool:
 
 
 def queue(
-    conn: Connection,
+    store: Store,
     now: datetime,
     view: str = "open",
     service_id: str | None = None,
@@ -102,8 +101,8 @@ def queue(
     """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}")
-    rows = repo.find_referrals(conn, None if view == "all" else OPEN_STATUSES, service_id)
-    alerts = repo.alerts_for(conn, [r.id for r in rows], [r.address for r in rows])
+    rows = store.find_referrals(None if view == "all" else OPEN_STATUSES, service_id)
+    alerts = store.alerts_for([r.id for r in rows], [r.address for r in rows])
     entries = []
     for row in rows:
         due = row.first_contact_due

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -13,7 +15,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.storage.repository import SqlStore
+
+T = TypeVar("T")
+
+# What "the database is unreachable" looks like to a caller: a driver error, a pool
+# wait that timed out, a refused or dropped connection.
+DATABASE_DOWN: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -157,3 +169,46 @@ def upgrade_blocking(url: str, revision: str = "head") -> None:
             await engine.dispose()
 
     asyncio.run(_run())
+
+
+class SqlDatabase:
+    """The `Database` port: runs a unit of work (a function of a Store) in one transaction.
+
+    On SQLite every write runs in one dedicated thread on a plain sqlite3 connection
+    (one thread hop per unit, SQLite's single writer; docs/benchmarks.md); on PostgreSQL
+    it runs through `AsyncConnection.run_sync`, and a unique-key race with another
+    process (two first messages from one person at once) runs the unit again.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sqlite = sync_sqlite_engine(engine)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kith-db")
+
+    async def write(self, work: Callable[[SqlStore], T]) -> T:
+        """Run `work` in a transaction that commits when it returns."""
+        if self._sqlite is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer, self._on_sqlite, work)
+        try:
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(lambda sync: work(SqlStore(sync)))
+        except IntegrityError:
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(lambda sync: work(SqlStore(sync)))
+
+    def _on_sqlite(self, work: Callable[[SqlStore], T]) -> T:
+        assert self._sqlite is not None
+        with self._sqlite.begin() as conn:
+            return work(SqlStore(conn))
+
+    async def read(self, work: Callable[[SqlStore], T]) -> T:
+        """Run `work` on a connection without writing."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(lambda sync: work(SqlStore(sync)))
+
+    def close(self) -> None:
+        """Release the SQLite writer thread and its connection."""
+        self._writer.shutdown(wait=True)
+        if self._sqlite is not None:
+            self._sqlite.dispose()

@@ -15,9 +15,6 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from sqlalchemy import text, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.channels.sms_twilio import (
     EXTERNAL_ID_MAX,
@@ -28,7 +25,7 @@ from bot.channels.sms_twilio import (
 )
 from bot.inbound import UnknownService
 from bot.runtime import Runtime
-from bot.storage.tables import outbox
+from bot.storage.database import DATABASE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +34,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 200  # Twilio's inbound form has about 20; a picture message a few more
 RETRY_AFTER_SECONDS = 5
-# What "the database is unreachable" looks like from here: a driver error, a pool
-# wait that timed out, a refused or dropped connection.
-DATABASE_DOWN: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 
 
 def _twiml(status: int = 200) -> web.Response:
@@ -147,13 +141,9 @@ async def sms_status(request: web.Request) -> web.Response:
     elif status in TWILIO_FAILED:
         values["status"] = "failed"
         values["error"] = form.get("ErrorCode", status)[:200]
-    query = update(outbox).where(outbox.c.provider_ref == sid)
-    if "status" not in values:
-        # Twilio's callbacks can arrive out of order: a late "sent" must not overwrite
-        # the provider status of a row already delivered or failed.
-        query = query.where(outbox.c.status.not_in(("delivered", "failed")))
-    async with runtime.db.begin() as conn:
-        await conn.execute(query.values(**values))
+    # Twilio's callbacks can arrive out of order: a late "sent" never overwrites a row
+    # already delivered or failed (the store keeps to that).
+    await runtime.database.write(lambda store: store.provider_status(sid, values))
     return web.Response(status=204)
 
 
@@ -170,8 +160,7 @@ async def healthz(request: web.Request) -> web.Response:
         body["status"] = f"{', '.join(stopped)} stopped"
         return web.json_response(body, status=503)
     try:
-        async with runtime.db.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await runtime.database.read(lambda store: store.ping())
     except DATABASE_DOWN as exc:
         log.warning("health check: database unavailable", extra={"error": type(exc).__name__})
         body["status"] = "database unavailable"

@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 
 from bot.channels.sms_twilio import TwilioSender
-from bot.delivery.senders import Sender
+from bot.core.sending import Sender
 from bot.runtime import open_runtime
 from bot.settings import Settings, SettingsError
 from bot.tasks import start_supervised

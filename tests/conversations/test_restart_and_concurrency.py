@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import InboundMessage
 from bot.inbound import InboundHandler
+from bot.storage.database import SqlDatabase
 from bot.storage.tables import inbound_messages, outbox, participants, referrals
 from conversations.registry import load_registry
 from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
@@ -64,8 +65,10 @@ def _message(text: str, sid: str | None = None) -> InboundMessage:
     )
 
 
-async def test_two_messages_at_once_are_handled_one_after_the_other(db: AsyncEngine) -> None:
-    handler = InboundHandler(db, load_registry())
+async def test_two_messages_at_once_are_handled_one_after_the_other(
+    db: AsyncEngine, database: SqlDatabase
+) -> None:
+    handler = InboundHandler(database, load_registry())
     for text in ("hi", "yes", "1"):
         await handler.handle(_message(text))
     # They arrive together: each must see the state the one before it left.
@@ -82,8 +85,10 @@ async def test_two_messages_at_once_are_handled_one_after_the_other(db: AsyncEng
     assert state["position"] == "postcode"
 
 
-async def test_many_people_at_once_each_get_their_own_conversation(db: AsyncEngine) -> None:
-    handler = InboundHandler(db, load_registry())
+async def test_many_people_at_once_each_get_their_own_conversation(
+    db: AsyncEngine, database: SqlDatabase
+) -> None:
+    handler = InboundHandler(database, load_registry())
 
     async def person(n: int) -> None:
         address = f"sms:+4477009{n:05d}"
@@ -98,8 +103,10 @@ async def test_many_people_at_once_each_get_their_own_conversation(db: AsyncEngi
     assert outcomes == ["accepted"] * 12
 
 
-async def test_the_same_provider_message_id_is_processed_once(db: AsyncEngine) -> None:
-    handler = InboundHandler(db, load_registry())
+async def test_the_same_provider_message_id_is_processed_once(
+    db: AsyncEngine, database: SqlDatabase
+) -> None:
+    handler = InboundHandler(database, load_registry())
     first = await handler.handle(_message("hi", sid="SM" + "a" * 32))
     again = await handler.handle(_message("hi", sid="SM" + "a" * 32))
     assert first.outbox_ids and not first.duplicate

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import InboundMessage
 from bot.inbound import InboundHandler
+from bot.storage.database import SqlDatabase
 from bot.storage.tables import outbox, participants, staff_alerts
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
@@ -31,7 +32,7 @@ def registry(tmp_path: Path) -> Registry:
 
 async def _send(handler: InboundHandler, text: str) -> list[str]:
     handled = await handler.handle(InboundMessage("sms", ADDRESS, text, datetime.now(UTC)))
-    async with handler.db.connect() as conn:
+    async with handler.database.engine.connect() as conn:
         rows = (
             (
                 await conn.execute(
@@ -47,9 +48,9 @@ async def _send(handler: InboundHandler, text: str) -> list[str]:
 
 
 async def test_unclaimed_message_gets_a_menu_and_the_answer_picks_the_service(
-    db: AsyncEngine, registry: Registry
+    db: AsyncEngine, database: SqlDatabase, registry: Registry
 ) -> None:
-    handler = InboundHandler(db, registry)
+    handler = InboundHandler(database, registry)
     menu = await _send(handler, "hello")
     assert len(menu) == 1
     assert menu[0].startswith("Which service is your message for?")
@@ -66,16 +67,18 @@ async def test_unclaimed_message_gets_a_menu_and_the_answer_picks_the_service(
     assert service == "kirklees-carers-options"
 
 
-async def test_the_default_service_needs_no_menu(db: AsyncEngine, registry: Registry) -> None:
-    handler = InboundHandler(db, registry, default_service="kirklees-carers-options")
+async def test_the_default_service_needs_no_menu(
+    db: AsyncEngine, database: SqlDatabase, registry: Registry
+) -> None:
+    handler = InboundHandler(database, registry, default_service="kirklees-carers-options")
     replies = await _send(handler, "hello")
     assert replies[0].startswith("Carers Options:")
 
 
 async def test_crisis_words_and_stop_work_before_a_service_is_chosen(
-    db: AsyncEngine, registry: Registry
+    db: AsyncEngine, database: SqlDatabase, registry: Registry
 ) -> None:
-    handler = InboundHandler(db, registry)
+    handler = InboundHandler(database, registry)
     replies = await _send(handler, "I want to end my life")
     assert "116 123" in replies[0]
     assert replies[1].startswith("Which service")
@@ -89,11 +92,13 @@ async def test_crisis_words_and_stop_work_before_a_service_is_chosen(
     assert opted_out is True
 
 
-async def test_an_unanswered_menu_expires_quietly(db: AsyncEngine, registry: Registry) -> None:
-    handler = InboundHandler(db, registry)
+async def test_an_unanswered_menu_expires_quietly(
+    db: AsyncEngine, database: SqlDatabase, registry: Registry
+) -> None:
+    handler = InboundHandler(database, registry)
     await _send(handler, "hello")
     later = datetime.now(UTC) + timedelta(days=8)
-    assert await expire_idle(db, registry, later) == 1
+    assert await expire_idle(database, registry, later) == 1
     async with db.connect() as conn:
         assert (await conn.execute(select(participants.c.address))).all() == []
         kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()

@@ -15,6 +15,7 @@ from bot.commands.chat import ConsoleSender
 from bot.core.messages import InboundMessage
 from bot.delivery.dispatcher import Dispatcher
 from bot.inbound import InboundHandler
+from bot.storage.database import SqlDatabase
 from bot.storage.tables import outbox, participants
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
@@ -43,20 +44,21 @@ async def _start(handler: InboundHandler, address: str, texts: list[str]) -> Non
 
 async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
     db: AsyncEngine,
+    database: SqlDatabase,
 ) -> None:
     registry = load_registry()
-    handler = InboundHandler(db, registry)
+    handler = InboundHandler(database, registry)
     printed = io.StringIO()
     clock = Clock(MONDAY_22)
-    dispatcher = Dispatcher(db, {"console": ConsoleSender(printed, as_json=False)}, clock)
+    dispatcher = Dispatcher(database, {"console": ConsoleSender(printed, as_json=False)}, clock)
     await _start(handler, "console:idle", ["hi", "yes", "1"])
     await _start(handler, "console:stopped", ["hi", "STOP"])
     await dispatcher.run_once()  # the direct replies go at once, even at 22:00
     assert "How old are you?" in printed.getvalue()
 
-    assert await expire_idle(db, registry, MONDAY_22 + timedelta(days=6, hours=23)) == 0
+    assert await expire_idle(database, registry, MONDAY_22 + timedelta(days=6, hours=23)) == 0
     expiry_time = MONDAY_22 + timedelta(days=7, minutes=1)  # Monday 30 Nov 22:01
-    assert await expire_idle(db, registry, expiry_time) == 2
+    assert await expire_idle(database, registry, expiry_time) == 2
     async with db.connect() as conn:
         kept = (await conn.execute(select(participants.c.address, participants.c.state))).all()
         notice = (await conn.execute(select(outbox).where(outbox.c.kind == "expiry"))).one()
@@ -75,11 +77,11 @@ async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
     assert "was not finished" in printed.getvalue()[len(before) :]
 
 
-async def test_a_finished_referral_expires_silently(db: AsyncEngine) -> None:
+async def test_a_finished_referral_expires_silently(db: AsyncEngine, database: SqlDatabase) -> None:
     registry = load_registry()
-    handler = InboundHandler(db, registry)
+    handler = InboundHandler(database, registry)
     await _start(handler, "console:done", KIRKLEES_ELIGIBLE)
-    assert await expire_idle(db, registry, MONDAY_22 + timedelta(days=8)) == 1
+    assert await expire_idle(database, registry, MONDAY_22 + timedelta(days=8)) == 1
     async with db.connect() as conn:
         kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()
         left = (await conn.execute(select(participants.c.address))).all()
@@ -115,9 +117,11 @@ def brief_registry(tmp_path: Path) -> Registry:
 
 
 async def test_a_service_can_set_its_own_idle_time(
-    db: AsyncEngine, brief_registry: Registry
+    db: AsyncEngine, database: SqlDatabase, brief_registry: Registry
 ) -> None:
-    handler = InboundHandler(db, brief_registry)
+    handler = InboundHandler(database, brief_registry)
     await _start(handler, "console:brief", ["hi", "yes"])
-    assert await expire_idle(db, brief_registry, MONDAY_22 + timedelta(days=1, hours=23)) == 0
-    assert await expire_idle(db, brief_registry, MONDAY_22 + timedelta(days=2, minutes=1)) == 1
+    assert await expire_idle(database, brief_registry, MONDAY_22 + timedelta(days=1, hours=23)) == 0
+    assert (
+        await expire_idle(database, brief_registry, MONDAY_22 + timedelta(days=2, minutes=1)) == 1
+    )

@@ -1,0 +1,99 @@
+"""The storage ports: what the engine's callers, jobs and staff use cases need stored.
+
+`bot.storage` implements them on SQLAlchemy (`SqlStore`, `SqlDatabase`); nothing outside
+`bot.storage` writes SQL. A unit of work is a plain function of a `Store`, run by
+`Database.write` in one transaction (or `Database.read`), so the same function runs on
+SQLite's writer thread and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from bot.core.records import (
+    Alert,
+    HistoryEntry,
+    OutboundRow,
+    OutboxMessage,
+    Participant,
+    Referral,
+    ReferralDraft,
+)
+
+T = TypeVar("T")
+
+
+class Participants(Protocol):
+    """Channel addresses: opt-out, language, the open conversation; inbound ids."""
+
+    def load_participant(self, address: str) -> Participant | None: ...
+    def save_participant(
+        self, existed: bool, participant: Participant, now: datetime, expires_at: datetime | None
+    ) -> None: ...
+    def forget_participant(self, address: str) -> None: ...
+    def expired_participants(self, now: datetime) -> list[Participant]: ...
+    def claim_inbound(self, channel: str, external_id: str, now: datetime) -> bool: ...
+
+
+class Referrals(Protocol):
+    """Referrals, their status history, and anonymous counts."""
+
+    def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int: ...
+    def get_referral(self, referral_id: int) -> Referral | None: ...
+    def find_referrals(
+        self, statuses: Sequence[str] | None = None, service_id: str | None = None
+    ) -> list[Referral]: ...
+    def referral_history(self, referral_id: int) -> list[HistoryEntry]: ...
+    def add_history(
+        self, referral_id: int, status: str, note: str | None, now: datetime, by: str
+    ) -> None: ...
+    def add_note(self, referral_id: int, note: str, now: datetime, by: str) -> None: ...
+    def count_event(self, service_id: str, kind: str, now: datetime) -> None: ...
+
+
+class Outbox(Protocol):
+    """The durable outbox: store first, then claim, send and record."""
+
+    def queue(self, rows: Sequence[OutboundRow], now: datetime) -> list[int]: ...
+    def list_outbox(self, status: str | None = None) -> list[OutboxMessage]: ...
+    def claim_due(
+        self, now: datetime, channels: Sequence[str], ids: Sequence[int] | None, limit: int
+    ) -> list[OutboxMessage]: ...
+    def attempts(self, outbox_id: int) -> int: ...
+    def record_send(self, outbox_id: int, **values: Any) -> None: ...
+    def hold(self, outbox_id: int, until: datetime) -> None: ...
+    def requeue_sending(self) -> int: ...
+    def provider_status(self, provider_ref: str, values: dict[str, Any]) -> None: ...
+
+
+class Alerts(Protocol):
+    """Staff alerts and their handling."""
+
+    def add_alert(
+        self,
+        kind: str,
+        service_id: str | None,
+        address: str,
+        referral_id: int | None,
+        now: datetime,
+        words: str | None = None,
+    ) -> int: ...
+    def list_alerts(self, include_handled: bool = True) -> list[Alert]: ...
+    def get_alert(self, alert_id: int) -> Alert | None: ...
+    def ack_alert(self, alert_id: int, by: str, note: str | None, now: datetime) -> None: ...
+    def alerts_for(self, referral_ids: Sequence[int], addresses: Sequence[str]) -> list[Alert]: ...
+
+
+class Store(Participants, Referrals, Outbox, Alerts, Protocol):
+    """Every storage port, on one transaction."""
+
+    def ping(self) -> None: ...
+
+
+class Database(Protocol):
+    """Runs units of work, each in one transaction."""
+
+    async def write(self, work: Callable[[Store], T]) -> T: ...
+    async def read(self, work: Callable[[Store], T]) -> T: ...
