@@ -167,7 +167,7 @@ def test_person_never_changes_a_referrals_status_and_alerts_against_it(kith_sqli
     replies = kith_sqlite.chat(SERVICE, ["PERSON", "I want to die"])
     assert replies[0]["text"].startswith("We have asked someone from Carers Options")
     assert "March" not in replies[0]["text"]
-    (after,) = kith_sqlite.referrals()
+    (after,) = kith_sqlite.referrals("--all")
     assert after["status"] == "withdrawn"
     alerts = kith_sqlite.sql("select kind, referral_id, service_id, words from staff_alerts")
     assert alerts == [
