@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from conversations.definition import load_services
 from tests.conftest import Kith
 
 Reply = dict[str, Any]
@@ -65,9 +66,8 @@ def refer_to(
     if until is not None:
         fields = fields[: fields.index(until) + 1]
     lines = ["hello", "yes", *(str(answers[name]) for name in fields)]
-    if until is not None:
+    if until is not None and _kind(service, until) == "number":
         # A refusal that rests on one typed number is confirmed first (issue 10, 5): YES.
-        # After any other ending the YES only gets a reminder that the referral is sent.
         lines.append("yes")
     replies = kith.chat(service, lines, address=address, clock=clock)
     asked: list[str] = []
@@ -77,6 +77,11 @@ def refer_to(
     assert asked == fields
     referrals = kith.referrals()
     return replies, max(referrals, key=lambda r: r["id"])
+
+
+def _kind(service: str, field: str) -> str:
+    """The kind of the question that asks `field` (the shipped definition's)."""
+    return load_services()[service].question(field).kind
 
 
 def asked(replies: list[Reply]) -> list[str]:
