@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from bot.storage.tables import referrals
 from tests.fakes.postcodes_fake import Place, PostcodesFake
 from tests.fakes.twilio_fake import TwilioFake
 from tests.services import test_derby_peer_support as derby
@@ -26,7 +29,9 @@ AMBER_VALLEY = Place("Amber Valley", "E07000032", "Derbyshire", "E10000007")
 
 
 async def referral(kith: Running) -> dict[str, Any]:
-    rows = await kith.rows("SELECT outcome, reasons, answers, urgent FROM referrals")
+    rows = await kith.rows(
+        select(referrals.c.outcome, referrals.c.reasons, referrals.c.answers, referrals.c.urgent)
+    )
     assert len(rows) == 1, rows
     outcome, reasons, answers, urgent = rows[0]
     return {"outcome": outcome, "reasons": reasons, "answers": answers, "urgent": urgent}
