@@ -181,6 +181,14 @@ class Area:
         """True when a postcode service's local authority is this area's council."""
         return bool(self.codes & authority.codes)
 
+    def council_named(self, authority: LocalAuthority) -> str:
+        """The council to name for a postcode service's answer: a listed neighbour's name
+        when the codes match one (Erewash is in Derbyshire County Council), else its own."""
+        for neighbour in self.neighbours:
+            if neighbour.codes & authority.codes:
+                return neighbour.council
+        return self.council_name if self.is_council(authority) else authority.name
+
 
 def _text(data: LinedDict, key: str, path: Path) -> str:
     value = data[key]

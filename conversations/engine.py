@@ -514,7 +514,7 @@ class Engine:
             return
         if local_authority.postcode != postcode:
             return
-        state.answers[named] = local_authority.name
+        state.answers[named] = self.area_info.council_named(local_authority)
         state.answers[council] = self.area_info.is_council(local_authority)
 
     def _council_of(self, answers: dict[str, Any], field_name: str) -> str | None:
