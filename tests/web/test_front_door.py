@@ -10,6 +10,7 @@ and stores nothing; never a 5xx.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -243,3 +244,22 @@ async def test_sqlite_commits_with_synchronous_full(tmp_path: Path, twilio: Twil
         assert writer is not None
         with writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+
+
+# Health
+
+
+async def test_healthz_is_503_while_a_background_task_is_stopped(kith: Running) -> None:
+    response = await kith.client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["oncall"] == 0
+
+    async def stopped() -> None:
+        return None
+
+    task = asyncio.create_task(stopped())
+    await task
+    kith.runtime.tasks["dispatcher"] = task
+    response = await kith.client.get("/healthz")
+    assert response.status == 503
+    assert (await response.json())["status"] == "dispatcher stopped"
