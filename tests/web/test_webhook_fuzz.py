@@ -279,7 +279,7 @@ def check(live: LiveKith, request: dict[str, Any]) -> None:
         assert live.counts() == before, "an unsigned request stored something"
     elif (
         route == "/sms/twilio"
-        and form.get("From", "").strip()
+        and form.get("From", "").replace("\x00", "").strip()
         and (form.get("MessageSid", "").strip() or form.get("SmsSid", "").strip())
     ):
         assert status == 200, (status, request)
