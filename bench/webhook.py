@@ -53,7 +53,15 @@ ANSWERS = [
     "1",
 ]
 ROOT = Path(__file__).resolve().parent.parent
-ANCHOR = ROOT.parent / "shared" / "anchors" / "bare_aiohttp.py"
+# shared/ sits beside the checkout (or beside the folder of worktrees).
+ANCHOR = next(
+    (
+        folder / "shared" / "anchors" / "bare_aiohttp.py"
+        for folder in (ROOT.parent, ROOT.parent.parent)
+        if (folder / "shared" / "anchors" / "bare_aiohttp.py").is_file()
+    ),
+    ROOT.parent / "shared" / "anchors" / "bare_aiohttp.py",
+)
 
 
 @dataclass

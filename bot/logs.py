@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -48,6 +49,15 @@ def extras(record: logging.LogRecord) -> dict[str, Any]:
     }
 
 
+def _exception(record: logging.LogRecord) -> dict[str, str]:
+    """An exception's type and place only: its message and traceback may hold personal data."""
+    if not record.exc_info or record.exc_info[0] is None:
+        return {}
+    frames = traceback.extract_tb(record.exc_info[2])
+    place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    return {"error": record.exc_info[0].__name__, "at": place}
+
+
 def _text_value(value: Any) -> str:
     shown = "null" if value is None else str(value).lower() if isinstance(value, bool) else value
     shown = str(shown)
@@ -63,8 +73,7 @@ class TextFormatter(logging.Formatter):
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
         line = f"{when[:-3]}Z {record.levelname} {record.name} {_mask(record.getMessage())}"
         fields = extras(record)
-        if record.exc_info and record.exc_info[0] is not None:
-            fields.setdefault("error", record.exc_info[0].__name__)
+        fields.update({k: v for k, v in _exception(record).items() if k not in fields})
         if fields:
             line += " " + " ".join(f"{k}={_text_value(v)}" for k, v in fields.items())
         return line
@@ -80,8 +89,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": _mask(record.getMessage()),
         }
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["error"] = record.exc_info[0].__name__
+        entry.update(_exception(record))
         for key, value in extras(record).items():
             entry.setdefault(key, value)
         return json.dumps(entry, ensure_ascii=False, default=str)

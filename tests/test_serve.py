@@ -160,8 +160,8 @@ def serve_env(kith: Kith, **extra: str) -> dict[str, str]:
 # SIGKILL under load
 
 
-PEOPLE = 16
-KILL_AFTER = 60  # acknowledged messages before the kill
+PEOPLE = 10
+KILL_AFTER = 40  # acknowledged messages before the kill
 
 
 async def _load(port: int, acknowledged: set[str], sids: list[list[str]], stop_after: int) -> None:

@@ -51,9 +51,26 @@ def fit(value: str, limit: int) -> str:
     return f"{value[: limit - 17]}~{digest}"
 
 
+ID_FIELDS = ("MessageSid", "SmsSid", "SmsMessageSid")
+
+
+def _without_nul(value: str) -> str:
+    return value.replace("\x00", "")
+
+
 def clean_form(form: Mapping[str, str]) -> dict[str, str]:
-    """A verified form without what no database text column can hold (NUL characters)."""
-    return {key.replace("\x00", ""): value.replace("\x00", "") for key, value in form.items()}
+    """A verified form without what no database text column can hold (NUL characters).
+
+    An id that held a NUL keeps a hash of the whole, so two ids that differ only by
+    their NULs stay two messages (and an id of NULs alone is still an id).
+    """
+    cleaned = {_without_nul(key): _without_nul(value) for key, value in form.items()}
+    for key in ID_FIELDS:
+        raw = form.get(key, "")
+        if "\x00" in raw:
+            digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            cleaned[key] = f"{_without_nul(raw).strip()}~{digest}"
+    return cleaned
 
 
 def parse_inbound(

@@ -10,6 +10,7 @@ and stores nothing; never a 5xx.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -117,8 +118,26 @@ async def test_a_signed_message_with_a_nul_byte_is_processed_without_it(
     assert FIRST_QUESTION in last_body(twilio)
     assert twilio.messages[-1]["to"] == PERSON
     [stored] = await kith.rows("SELECT external_id FROM inbound_messages")
-    assert stored.external_id == sid  # the id without its NUL (or untouched)
+    assert "\x00" not in stored.external_id
+    if field == "MessageSid":
+        assert stored.external_id.startswith(sid)  # plus a hash of the id as sent
+    else:
+        assert stored.external_id == sid
     assert await kith.state() is not None
+    # Twilio's retry of the same request is the same message: processed once.
+    assert (await kith.post_form("/sms/twilio", form)).status == 200
+    assert await kith.count("inbound_messages") == 1
+
+
+async def test_ids_that_differ_only_by_nul_bytes_are_two_messages(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    sid = "SM" + secrets.token_hex(16)
+    for body, sent_sid in (("hello", sid[:5] + "\x00" + sid[5:]), ("yes", sid), ("1", "\x00")):
+        assert (await kith.post_form("/sms/twilio", inbound_form(body, sid=sent_sid))).status == 200
+    assert await kith.count("inbound_messages") == 3
+    await kith.deliver()
+    assert "How old are you?" in last_body(twilio)  # all three answers counted
 
 
 @pytest.mark.parametrize("field", ["Body", "From", "MessageSid"])
@@ -243,3 +262,22 @@ async def test_sqlite_commits_with_synchronous_full(tmp_path: Path, twilio: Twil
         assert writer is not None
         with writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+
+
+# Health
+
+
+async def test_healthz_is_503_while_a_background_task_is_stopped(kith: Running) -> None:
+    response = await kith.client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["oncall"] == 0
+
+    async def stopped() -> None:
+        return None
+
+    task = asyncio.create_task(stopped())
+    await task
+    kith.runtime.tasks["dispatcher"] = task
+    response = await kith.client.get("/healthz")
+    assert response.status == 503
+    assert (await response.json())["status"] == "dispatcher stopped"
