@@ -24,9 +24,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Executable, select, text
 
 from bot.channels.sms_twilio import TwilioSender
+from bot.core.records import OutboundRow
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
-from bot.storage import repository as repo
 from bot.storage.tables import outbox, participants, referrals
 from bot.web.app import create_app
 from bot.web.serve import _senders
@@ -668,10 +668,8 @@ async def test_healthz(kith: Running) -> None:
 
 async def queue_one(kith: Running, body: str, kind: str = "reply", urgent: bool = True) -> int:
     now = kith.runtime.clock()
-    async with kith.runtime.db.begin() as conn:
-        [outbox_id] = await conn.run_sync(
-            repo.queue, [repo.OutboundRow("sms", ADDRESS, body, kind, urgent, SERVICE, now)], now
-        )
+    row = OutboundRow("sms", ADDRESS, body, kind, urgent, SERVICE, now)
+    [outbox_id] = await kith.runtime.database.write(lambda store: store.queue([row], now))
     return outbox_id
 
 
@@ -731,12 +729,8 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_to_the_same_pe
 
 async def test_kith_never_texts_a_landline(kith: Running, twilio: TwilioFake) -> None:
     now = kith.runtime.clock()
-    async with kith.runtime.db.begin() as conn:
-        [outbox_id] = await conn.run_sync(
-            repo.queue,
-            [repo.OutboundRow("sms", "sms:+441484221000", "Hello", "reply", True, SERVICE, now)],
-            now,
-        )
+    row = OutboundRow("sms", "sms:+441484221000", "Hello", "reply", True, SERVICE, now)
+    [outbox_id] = await kith.runtime.database.write(lambda store: store.queue([row], now))
     assert await kith.runtime.dispatcher.run_once() == 1
     row = await outbox_row(kith, outbox_id)
     assert (row.status, row.error) == ("failed", "not_mobile")
