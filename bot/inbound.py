@@ -181,9 +181,10 @@ class InboundHandler:
                 message.address,
                 text,
                 "opt_out" if menu.opt_out else "reply",
-                True,
+                "urgent",
                 None,
                 now,
+                quiet_exempt=True,
             )
             for text in menu.replies
         ]
@@ -282,7 +283,15 @@ class InboundHandler:
             }
         # A reply to the person's own message is urgent: it ignores quiet hours.
         return OutboundRow(
-            message.channel, message.address, reply.text, reply.purpose, True, service_id, now, meta
+            message.channel,
+            message.address,
+            reply.text,
+            reply.purpose,
+            "urgent",
+            service_id,
+            now,
+            meta,
+            quiet_exempt=True,
         )
 
     def _alert(
@@ -319,7 +328,16 @@ class InboundHandler:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
             address = contact if channel == "telegram" else f"sms:{contact}"
             rows.append(
-                OutboundRow(channel, address, text, "staff_alert", True, service_id, now, None)
+                OutboundRow(
+                    channel,
+                    address,
+                    text,
+                    "staff_alert",
+                    "urgent",
+                    service_id,
+                    now,
+                    quiet_exempt=True,
+                )
             )
         return rows
 

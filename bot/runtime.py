@@ -47,7 +47,13 @@ async def open_runtime(
             await ensure_migrated(db)
         clock = make_clock(settings.clock)
         database = SqlDatabase(db)
-        dispatcher = Dispatcher(database, dict(senders or {}), clock)
+        dispatcher = Dispatcher(
+            database,
+            dict(senders or {}),
+            clock,
+            paces=settings.paces(),
+            quiet_hours={s.id: s.quiet_hours for s in registry.services.values()},
+        )
         postcodes = PostcodeLookup(settings.postcode_api_url) if settings.postcode_api_url else None
         handler = InboundHandler(
             database,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 
 from bot.core.phone import to_e164
+from bot.core.sending import DEFAULT_PACES, Pace
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///kith.db"
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -42,6 +44,12 @@ class Settings:
     clock: datetime | None = None
     staff: str | None = None
     log_format: str = "text"
+    # Sending pace (None: the provider's published limit, bot.delivery.dispatcher).
+    sms_rate: float | None = None
+    telegram_rate: float | None = None
+    send_concurrency: int | None = None
+    sms_price: float | None = None
+    backlog_limit_seconds: int = 300
     # Staff commands that need no service definitions run on with a broken
     # KITH_SERVICES_DIR: its broken files are left out (the CLI warns once).
     skip_broken_definitions: bool = False
@@ -58,6 +66,18 @@ class Settings:
             if self.__dataclass_fields__[name].repr
         )
         return f"Settings(database_url={self.database_shown!r}, {shown})"
+
+    def paces(self) -> dict[str, Pace]:
+        """Each channel's sending pace: the defaults with what the settings change."""
+        paces = {}
+        for channel, rate in (("sms", self.sms_rate), ("telegram", self.telegram_rate)):
+            pace = DEFAULT_PACES[channel]
+            if rate is not None:
+                pace = replace(pace, rate=rate, burst=max(1.0, min(pace.burst, rate)))
+            if self.send_concurrency is not None:
+                pace = replace(pace, in_flight=self.send_concurrency)
+            paces[channel] = pace
+        return paces
 
     @property
     def twilio_configured(self) -> bool:
@@ -124,6 +144,22 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+N = TypeVar("N", int, float)
+
+
+def _number(name: str, value: str | None, kind: type[N]) -> N | None:
+    """A positive number setting, or None when unset."""
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except ValueError:
+        number = kind(0)
+    if not number > 0 or number != number or number == float("inf"):
+        raise SettingsError(f"{name} must be a positive {'whole ' if kind is int else ''}number")
+    return number
+
+
 def _check_url(name: str, value: str | None, schemes: tuple[str, ...]) -> str | None:
     if not value:
         return None
@@ -168,6 +204,13 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     if log_format not in LOG_FORMATS:
         raise SettingsError(f"KITH_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     return Settings(
+        sms_rate=_number("KITH_SMS_RATE", get("KITH_SMS_RATE"), float),
+        telegram_rate=_number("KITH_TELEGRAM_RATE", get("KITH_TELEGRAM_RATE"), float),
+        send_concurrency=_number("KITH_SEND_CONCURRENCY", get("KITH_SEND_CONCURRENCY"), int),
+        sms_price=_number("KITH_SMS_PRICE", get("KITH_SMS_PRICE"), float),
+        backlog_limit_seconds=(
+            _number("KITH_BACKLOG_LIMIT_SECONDS", get("KITH_BACKLOG_LIMIT_SECONDS"), int) or 300
+        ),
         database_url=database_url,
         public_url=_check_url("KITH_PUBLIC_URL", get("KITH_PUBLIC_URL"), ("http", "https")),
         services_dir=Path(services_dir) if services_dir else None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.deadlines import CoreHours, DeadlinePolicy
 from bot.core.phone import to_e164
+from bot.core.quiet_hours import DEFAULT_QUIET_HOURS
 from conversations.answers import Choice
 from conversations.conditions import Condition, ConditionError, council_field, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
@@ -98,7 +99,7 @@ class ServiceDefinition:
     contacts: dict[str, Contact]
     priority_clauses: dict[str, str]
     core_hours: CoreHours | None = None
-    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    quiet_hours: tuple[time, time] = DEFAULT_QUIET_HOURS
     sms_numbers: tuple[str, ...] = ()
     referral_sources: tuple[str, ...] = ()
     enabled: bool = True
@@ -450,9 +451,7 @@ def load_definition(path: Path) -> ServiceDefinition:
     if quiet:
         reader.unknown_keys(quiet, {"start", "end"})
     quiet_hours = (
-        (reader.clock(quiet, "start"), reader.clock(quiet, "end"))
-        if quiet
-        else (time(21, 0), time(8, 0))
+        (reader.clock(quiet, "start"), reader.clock(quiet, "end")) if quiet else DEFAULT_QUIET_HOURS
     )
     deadlines = _read_deadlines(reader, data)
     core_hours = _read_core_hours(reader, data)

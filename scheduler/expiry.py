@@ -10,13 +10,13 @@ import logging
 from datetime import datetime
 
 from bot.core.ports import Database, Store
+from bot.core.quiet_hours import release_time
 from bot.core.records import OutboundRow
 from conversations import messages as say
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER
 from conversations.registry import Registry
 from conversations.state import DONE, ConversationState
-from scheduler.quiet_hours import release_time
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
                 row.address,
                 say.expired(t, service),
                 "expiry",
-                False,
+                "normal",
                 service.id,
                 release_time(now, service.quiet_hours),
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
@@ -16,7 +18,13 @@ from twilio.rest import Client
 
 from bot.channels.addresses import address_number, may_text, sms_address
 from bot.core.messages import InboundMessage
-from bot.core.sending import Outgoing, PermanentFailure, SendResult
+from bot.core.sending import (
+    Outgoing,
+    PermanentFailure,
+    ProviderUnavailable,
+    RetryLater,
+    SendResult,
+)
 
 TWILIO_API = "https://api.twilio.com"
 # Twilio error codes that no retry will fix (unknown, landline, opted out, blocked...).
@@ -129,9 +137,40 @@ class _TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         if auth is not None:
             basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             headers = {**(headers or {}), "Authorization": f"Basic {basic}"}
-        return await super().request(
+        response: Response = await super().request(
             method, url, params, data, headers, None, timeout, allow_redirects
         )
+        _RETRY_AFTER.set(_seconds(response.headers or {}))
+        return response
+
+
+# The twilio library's exceptions drop response headers; each send runs in its own task,
+# so a context variable carries that send's Retry-After from the client to the sender.
+_RETRY_AFTER: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "twilio_retry_after", default=None
+)
+
+
+def _seconds(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds (Twilio sends whole seconds), or None."""
+    value = str(headers.get("Retry-After", "")).strip()
+    return float(value) if value.isdigit() and len(value) <= 6 else None
+
+
+def _classify(exc: TwilioRestException, retry_after: float | None) -> Exception:
+    """What a Twilio refusal means for the message.
+
+    A refused message (400, or a code no retry fixes) fails for good. Wrong credentials
+    or a wrong account (401, 403, 404) are Kith's state, not the message's: the provider
+    is unavailable until they are mended, and nothing is lost meanwhile. Throttling (429)
+    and Twilio's own errors (5xx) are tried again, after Retry-After when given.
+    """
+    code = str(exc.code or exc.status)
+    if exc.code in PERMANENT_ERRORS or exc.status == 400:
+        return PermanentFailure(code)
+    if exc.status in (401, 403, 404):
+        return ProviderUnavailable(code)
+    return RetryLater(code, retry_after)
 
 
 class TwilioSender:
@@ -166,15 +205,13 @@ class TwilioSender:
             options["from_"] = self.sender
         if self.status_callback:
             options["status_callback"] = self.status_callback
+        _RETRY_AFTER.set(None)
         try:
             created = await self.client.messages.create_async(**options)
         except TwilioRestException as exc:
-            # A refused message (400, or a code no retry fixes) fails for good. Wrong
-            # credentials (401/403/404) and throttling (429) are Kith's or Twilio's
-            # state, not the message's: retry, so nothing is lost while they are mended.
-            if exc.code in PERMANENT_ERRORS or exc.status == 400:
-                raise PermanentFailure(str(exc.code or exc.status)) from None
-            raise
+            raise _classify(exc, _RETRY_AFTER.get()) from None
+        except (OSError, aiohttp.ClientError) as exc:  # no answer: try again later
+            raise RetryLater(type(exc).__name__) from None
         return SendResult(provider_ref=created.sid, provider_status=str(created.status))
 
     async def close(self) -> None:

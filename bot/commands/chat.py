@@ -65,4 +65,4 @@ async def run_chat(
             )
             handled = await runtime.handler.handle(message)
             if handled.outbox_ids:
-                await runtime.dispatcher.run_once(handled.outbox_ids)
+                await runtime.dispatcher.drain(handled.outbox_ids)

@@ -31,7 +31,7 @@ async def list_outbox(settings: Settings, status: str | None, as_json: bool) -> 
                         "to": r.address,
                         "kind": r.kind,
                         "status": r.status,
-                        "urgent": r.urgent,
+                        "priority": r.priority,
                         "attempts": r.attempts,
                         "created_at": r.created_at.astimezone(LONDON).isoformat(),
                         "text": r.body,

@@ -28,10 +28,16 @@ class OutboundRow:
     address: str
     body: str
     kind: str
-    urgent: bool
+    priority: str  # urgent | normal | bulk
     service_id: str | None
     not_before: datetime
     meta: dict[str, Any] | None = None
+    # Direct replies, crisis routes and staff alerts go out at night too.
+    quiet_exempt: bool = False
+    # Past this moment the message is worthless (a reminder after its appointment).
+    not_after: datetime | None = None
+    # Rows made by jobs: kind, source row, its revision and moment; queued at most once.
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,6 @@ class OutboxMessage:
     address: str
     body: str
     kind: str
-    urgent: bool
     service_id: str | None
     meta: dict[str, Any] | None
     status: str
@@ -120,3 +125,11 @@ class OutboxMessage:
     provider_ref: str | None
     provider_status: str | None
     error: str | None
+    priority: str = "normal"
+    quiet_exempt: bool = False
+    not_after: datetime | None = None
+    idempotency_key: str | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    encoding: str | None = None
+    segments: int | None = None

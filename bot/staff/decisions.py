@@ -121,7 +121,7 @@ def _tell_refusal(
                 address=row.address,
                 body=body,
                 kind="decision",
-                urgent=False,
+                priority="normal",
                 service_id=service.id,
                 not_before=now,
                 meta={"referral_id": row.id},

@@ -15,24 +15,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.records import (
     Alert,
     HistoryEntry,
-    OutboundRow,
-    OutboxMessage,
     Participant,
     Referral,
     ReferralDraft,
 )
 from bot.core.referral import STATUS_NEW
+from bot.storage.outbox_queries import SqlOutbox
 from bot.storage.tables import (
     anonymous_events,
     inbound_messages,
-    outbox,
     participants,
     referral_status_history,
     referrals,
@@ -50,10 +48,9 @@ _CLAIM_INBOUND = {
     "postgresql": pg_insert(inbound_messages).on_conflict_do_nothing(),
     "sqlite": sqlite_insert(inbound_messages).on_conflict_do_nothing(),
 }
-_QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 
 
-class SqlStore:
+class SqlStore(SqlOutbox):
     """The storage ports of `bot.core.ports` on one open SQLAlchemy connection.
 
     Methods are synchronous so that one message's whole transaction can run in one
@@ -114,32 +111,6 @@ class SqlStore:
             {"channel": channel, "external_id": external_id, "received_at": now},
         )
         return bool(result.rowcount)
-
-    def queue(self, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
-        """Store outbound messages as `queued` in one statement; returns their ids in order."""
-        if not rows:
-            return []
-        values = [
-            {
-                "channel": row.channel,
-                "address": row.address,
-                "body": row.body,
-                "kind": row.kind,
-                "urgent": row.urgent,
-                "service_id": row.service_id,
-                "meta": row.meta,
-                "status": "queued",
-                "attempts": 0,
-                "not_before": row.not_before,
-                "created_at": now,
-                "sent_at": None,
-                "provider_ref": None,
-                "provider_status": None,
-                "error": None,
-            }
-            for row in rows
-        ]
-        return [int(outbox_id) for outbox_id in self.conn.execute(_QUEUE, values).scalars().all()]
 
     def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int:
         """Store a screened referral with status `new` and its first history entry."""
@@ -212,6 +183,19 @@ class SqlStore:
             .returning(staff_alerts.c.id)
         )
         return int(result.scalar_one())
+
+    def add_alert_once(
+        self, kind: str, service_id: str | None, address: str, now: datetime, words: str | None
+    ) -> int | None:
+        """An alert of `kind` about `address`, unless one is still unhandled; its id or None."""
+        open_alert = select(staff_alerts.c.id).where(
+            staff_alerts.c.kind == kind,
+            staff_alerts.c.address == address,
+            staff_alerts.c.resolved_at.is_(None),
+        )
+        if self.conn.execute(open_alert.limit(1)).first() is not None:
+            return None
+        return self.add_alert(kind, service_id, address, None, now, words=words)
 
     def count_event(self, service_id: str, kind: str, now: datetime) -> None:
         """An anonymous monitoring count: service, kind of event and day only."""
@@ -309,93 +293,6 @@ class SqlStore:
         return [_participant(row) for row in self.conn.execute(query)]
 
     # The outbox, as staff and the dispatcher use it.
-
-    def list_outbox(self, status: str | None = None) -> list[OutboxMessage]:
-        """Outbox rows, oldest first, optionally of one status."""
-        query = select(outbox).order_by(outbox.c.id)
-        if status:
-            query = query.where(outbox.c.status == status)
-        return [OutboxMessage(**row._mapping) for row in self.conn.execute(query)]
-
-    def claim_due(
-        self, now: datetime, channels: Sequence[str], ids: Sequence[int] | None, limit: int
-    ) -> list[OutboxMessage]:
-        """Mark due rows of these channels `sending` (one more attempt) and return them.
-
-        Rows to an address that has opted out are cancelled instead (all but the
-        opt-out confirmation itself). On PostgreSQL, rows another process is claiming
-        are skipped.
-        """
-        due = and_(
-            outbox.c.status == "queued",
-            outbox.c.not_before <= now,
-            outbox.c.channel.in_(list(channels)),
-        )
-        if ids is not None:
-            due = and_(due, outbox.c.id.in_(list(ids)))
-        query = (
-            select(outbox, participants.c.opted_out)
-            .outerjoin(participants, participants.c.address == outbox.c.address)
-            .where(due)
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
-        if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update(of=outbox, skip_locked=True)
-        rows = self.conn.execute(query).all()
-        blocked = [r.id for r in rows if r.opted_out and r.kind != "opt_out"]
-        claimed = [r for r in rows if r.id not in blocked]
-        if blocked:
-            self.conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(blocked))
-                .values(status="cancelled", error="opted_out")
-            )
-        if claimed:
-            self.conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([r.id for r in claimed]))
-                .values(status="sending", attempts=outbox.c.attempts + 1)
-            )
-        fields = OutboxMessage.__dataclass_fields__
-        return [
-            OutboxMessage(**{k: v for k, v in r._mapping.items() if k in fields}) for r in claimed
-        ]
-
-    def attempts(self, outbox_id: int) -> int:
-        """How many times a message has been tried."""
-        query = select(outbox.c.attempts).where(outbox.c.id == outbox_id)
-        return int(self.conn.execute(query).scalar_one())
-
-    def record_send(self, outbox_id: int, **values: Any) -> None:
-        """What happened to one send: status, provider reference, error, next try."""
-        self.conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
-
-    def hold(self, outbox_id: int, until: datetime) -> None:
-        """Put a claimed message back, untried, until `until` (keeps one person's order)."""
-        self.conn.execute(
-            update(outbox)
-            .where(outbox.c.id == outbox_id)
-            .values(status="queued", attempts=outbox.c.attempts - 1, not_before=until)
-        )
-
-    def requeue_sending(self) -> int:
-        """Rows left `sending` by a crash go back to the queue; returns how many."""
-        result = self.conn.execute(
-            update(outbox).where(outbox.c.status == "sending").values(status="queued")
-        )
-        return int(result.rowcount or 0)
-
-    def provider_status(self, provider_ref: str, values: dict[str, Any]) -> None:
-        """A delivery report from the provider for the message it calls `provider_ref`.
-
-        Reports can arrive out of order: a late non-final status never overwrites a row
-        already delivered or failed.
-        """
-        query = update(outbox).where(outbox.c.provider_ref == provider_ref)
-        if "status" not in values:
-            query = query.where(outbox.c.status.not_in(("delivered", "failed")))
-        self.conn.execute(query.values(**values))
 
     def ping(self) -> None:
         """Raise when the database does not answer."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -152,7 +153,6 @@ outbox = Table(
     Column("address", String(120), nullable=False),
     Column("body", Text, nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("urgent", Boolean, nullable=False),
     Column("service_id", String(80), nullable=True),
     Column("meta", JSON, nullable=True),
     Column("status", String(20), nullable=False),
@@ -163,5 +163,17 @@ outbox = Table(
     Column("provider_ref", String(80), nullable=True),
     Column("provider_status", String(40), nullable=True),
     Column("error", String(200), nullable=True),
+    # urgent | normal | bulk: urgent is claimed first (see INTERFACES, "Data and states").
+    Column("priority", String(10), nullable=False, server_default="normal"),
+    Column("quiet_exempt", Boolean, nullable=False, server_default=false()),
+    Column("not_after", AwareDateTime, nullable=True),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("lease_owner", String(80), nullable=True),
+    Column("lease_until", AwareDateTime, nullable=True),
+    Column("encoding", String(8), nullable=True),
+    Column("segments", Integer, nullable=True),
+    UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
 )
 Index("ix_outbox_status_not_before", outbox.c.status, outbox.c.not_before)
+Index("ix_outbox_claim", outbox.c.status, outbox.c.priority.desc(), outbox.c.id)
+Index("ix_outbox_address_status", outbox.c.address, outbox.c.status)

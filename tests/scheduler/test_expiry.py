@@ -19,7 +19,7 @@ from bot.storage.database import SqlDatabase
 from bot.storage.tables import outbox, participants
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
-from scheduler.quiet_hours import in_quiet_hours, release_time
+from bot.core.quiet_hours import in_quiet_hours, release_time
 from tests.conftest import KIRKLEES_ELIGIBLE
 
 LONDON = ZoneInfo("Europe/London")
@@ -53,7 +53,7 @@ async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
     dispatcher = Dispatcher(database, {"console": ConsoleSender(printed, as_json=False)}, clock)
     await _start(handler, "console:idle", ["hi", "yes", "1"])
     await _start(handler, "console:stopped", ["hi", "STOP"])
-    await dispatcher.run_once()  # the direct replies go at once, even at 22:00
+    await dispatcher.drain()  # the direct replies go at once, even at 22:00
     assert "How old are you?" in printed.getvalue()
 
     assert await expire_idle(database, registry, MONDAY_22 + timedelta(days=6, hours=23)) == 0
@@ -65,7 +65,7 @@ async def test_idle_conversation_expires_after_seven_days_without_a_night_text(
     # Only the opt-out is kept, and nothing of the conversation.
     assert [(row.address, row.state) for row in kept] == [("console:stopped", None)]
     assert notice.address == "console:idle"
-    assert notice.urgent is False
+    assert (notice.priority, notice.quiet_exempt) == ("normal", False)
     assert notice.not_before == datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
 
     before = printed.getvalue()

@@ -668,7 +668,7 @@ async def test_healthz(kith: Running) -> None:
 
 async def queue_one(kith: Running, body: str, kind: str = "reply", urgent: bool = True) -> int:
     now = kith.runtime.clock()
-    row = OutboundRow("sms", ADDRESS, body, kind, urgent, SERVICE, now)
+    row = OutboundRow("sms", ADDRESS, body, kind, "urgent" if urgent else "normal", SERVICE, now, quiet_exempt=urgent)
     [outbox_id] = await kith.runtime.database.write(lambda store: store.queue([row], now))
     return outbox_id
 
@@ -717,19 +717,21 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_to_the_same_pe
     first = await queue_one(kith, "First: welcome.")
     second = await queue_one(kith, "Second: the question.")
     twilio.fail_next(1)
-    assert await kith.runtime.dispatcher.run_once() == 2
+    assert await kith.runtime.dispatcher.run_once() == 1  # one in flight per person
     rows = [await outbox_row(kith, first), await outbox_row(kith, second)]
     assert [(r.status, r.attempts) for r in rows] == [("queued", 1), ("queued", 0)]
+    assert rows[1].not_before >= rows[0].not_before > kith.runtime.clock()
+    assert await kith.runtime.dispatcher.drain() == 0  # the second waits behind the first
     assert twilio.messages == []
     for outbox_id in (first, second):
         await make_due(kith, outbox_id)
-    assert await kith.runtime.dispatcher.run_once() == 2
+    assert await kith.runtime.dispatcher.drain() == 2
     assert [m["body"] for m in twilio.messages] == ["First: welcome.", "Second: the question."]
 
 
 async def test_kith_never_texts_a_landline(kith: Running, twilio: TwilioFake) -> None:
     now = kith.runtime.clock()
-    row = OutboundRow("sms", "sms:+441484221000", "Hello", "reply", True, SERVICE, now)
+    row = OutboundRow("sms", "sms:+441484221000", "Hello", "reply", "urgent", SERVICE, now)
     [outbox_id] = await kith.runtime.database.write(lambda store: store.queue([row], now))
     assert await kith.runtime.dispatcher.run_once() == 1
     row = await outbox_row(kith, outbox_id)

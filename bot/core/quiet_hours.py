@@ -1,4 +1,4 @@
-"""Quiet hours: when a message that is not urgent may be sent."""
+"""Quiet hours: when a message that is not quiet-exempt may be sent (the one default)."""
 
 from __future__ import annotations
 

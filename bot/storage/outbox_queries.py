@@ -1,0 +1,268 @@
+"""The outbox port on SQLAlchemy Core: queue, claim with a lease, record, hold, recover.
+
+A claim takes, for each person, only their earliest due message, and only when none
+of theirs is being sent (by this process or another): one in flight per person, each
+person's messages in order. Claims are leases: `FOR UPDATE SKIP LOCKED` on PostgreSQL,
+and a conditional `UPDATE ... RETURNING` (only rows still queued) on either database,
+so two processes never take the same row. Only an expired lease is taken back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.core.records import OutboundRow, OutboxMessage
+from bot.storage.tables import outbox, participants
+
+_QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_QUEUE_ONCE = {
+    "postgresql": pg_insert(outbox)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(outbox.c.id),
+    "sqlite": sqlite_insert(outbox)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(outbox.c.id),
+}
+_FIELDS = OutboxMessage.__dataclass_fields__
+_EARLIER = outbox.alias("earlier")
+
+
+def _message(row: Any) -> OutboxMessage:
+    return OutboxMessage(**{k: v for k, v in row._mapping.items() if k in _FIELDS})
+
+
+def _values(row: OutboundRow, now: datetime) -> dict[str, Any]:
+    return {
+        "channel": row.channel,
+        "address": row.address,
+        "body": row.body,
+        "kind": row.kind,
+        "priority": row.priority,
+        "quiet_exempt": row.quiet_exempt,
+        "service_id": row.service_id,
+        "meta": row.meta,
+        "status": "queued",
+        "attempts": 0,
+        "not_before": row.not_before,
+        "not_after": row.not_after,
+        "idempotency_key": row.idempotency_key,
+        "created_at": now,
+        "sent_at": None,
+        "provider_ref": None,
+        "provider_status": None,
+        "error": None,
+    }
+
+
+class SqlOutbox:
+    """The `Outbox` port of `bot.core.ports` (mixed into `SqlStore`)."""
+
+    conn: Connection
+
+    def queue(self, rows: Sequence[OutboundRow], now: datetime) -> list[int]:
+        """Store outbound messages as `queued`; returns the ids of those stored, in order.
+
+        A row whose idempotency key is already in the outbox is not stored again.
+        """
+        if not rows:
+            return []
+        if all(row.idempotency_key is None for row in rows):
+            values = [_values(row, now) for row in rows]
+            return [int(i) for i in self.conn.execute(_QUEUE, values).scalars().all()]
+        statement = _QUEUE_ONCE[self.conn.dialect.name]
+        ids = []
+        for row in rows:
+            stored = self.conn.execute(statement, [_values(row, now)]).scalar_one_or_none()
+            if stored is not None:
+                ids.append(int(stored))
+        return ids
+
+    def list_outbox(self, status: str | None = None) -> list[OutboxMessage]:
+        """Outbox rows, oldest first, optionally of one status."""
+        query = select(outbox).order_by(outbox.c.id)
+        if status:
+            query = query.where(outbox.c.status == status)
+        return [_message(row) for row in self.conn.execute(query)]
+
+    def claim(
+        self,
+        now: datetime,
+        channel: str,
+        limit: int,
+        owner: str,
+        lease_until: datetime,
+        quiet_until: Mapping[str | None, datetime] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[OutboxMessage]:
+        """Lease up to `limit` due messages of `channel` to `owner`, urgent first.
+
+        On the way: messages past `not_after` are cancelled as `too_late`; messages that
+        are not quiet-exempt, of a service in its quiet hours (`quiet_until`: service id
+        to the end of its quiet hours), wait until then; messages to an address that
+        opted out are cancelled (all but the opt-out confirmation itself).
+        """
+        self._cancel_too_late(now, channel)
+        for service_id, until in (quiet_until or {}).items():
+            self._hold_for_quiet(channel, service_id, until)
+        due = and_(
+            outbox.c.status == "queued", outbox.c.channel == channel, outbox.c.not_before <= now
+        )
+        if ids is not None:
+            due = and_(due, outbox.c.id.in_(list(ids)))
+        first_for_person = ~exists().where(
+            _EARLIER.c.address == outbox.c.address,
+            _EARLIER.c.id < outbox.c.id,
+            _EARLIER.c.status == "queued",
+            _EARLIER.c.not_before <= now,
+        )
+        none_in_flight = ~exists().where(
+            _EARLIER.c.address == outbox.c.address, _EARLIER.c.status == "sending"
+        )
+        query = (
+            select(outbox.c.id, outbox.c.kind, participants.c.opted_out)
+            .outerjoin(participants, participants.c.address == outbox.c.address)
+            .where(due, first_for_person, none_in_flight)
+            .order_by(outbox.c.priority.desc(), outbox.c.id)  # 'urgent' > 'normal' > 'bulk'
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=outbox, skip_locked=True)
+        rows = self.conn.execute(query).all()
+        blocked = [r.id for r in rows if r.opted_out and r.kind != "opt_out"]
+        wanted = [r.id for r in rows if r.id not in blocked]
+        if blocked:
+            self.conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(blocked), outbox.c.status == "queued")
+                .values(status="cancelled", error="opted_out")
+            )
+        if not wanted:
+            return []
+        # Only rows still queued are taken: another process may have claimed one since.
+        claimed = self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(wanted), outbox.c.status == "queued")
+            .values(
+                status="sending",
+                attempts=outbox.c.attempts + 1,
+                lease_owner=owner,
+                lease_until=lease_until,
+            )
+            .returning(*outbox.c)
+        ).all()
+        order = {outbox_id: n for n, outbox_id in enumerate(wanted)}
+        return sorted((_message(r) for r in claimed), key=lambda m: order[m.id])
+
+    def _cancel_too_late(self, now: datetime, channel: str) -> None:
+        self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.status == "queued",
+                outbox.c.channel == channel,
+                outbox.c.not_after.is_not(None),
+                outbox.c.not_after < now,
+            )
+            .values(status="cancelled", error="too_late")
+        )
+
+    def _hold_for_quiet(self, channel: str, service_id: str | None, until: datetime) -> None:
+        service = (
+            outbox.c.service_id.is_(None)
+            if service_id is None
+            else (outbox.c.service_id == service_id)
+        )
+        self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.status == "queued",
+                outbox.c.channel == channel,
+                outbox.c.quiet_exempt.is_(False),
+                service,
+                outbox.c.not_before < until,
+            )
+            .values(not_before=until)
+        )
+
+    def attempts(self, outbox_id: int) -> int:
+        """How many times a message has been tried."""
+        query = select(outbox.c.attempts).where(outbox.c.id == outbox_id)
+        return int(self.conn.execute(query).scalar_one())
+
+    def record_send(self, outbox_id: int, **values: Any) -> None:
+        """What happened to one send: status, provider reference, error, next try.
+
+        The lease ends with it.
+        """
+        self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(lease_owner=None, lease_until=None, **values)
+        )
+
+    def hold(self, outbox_id: int, until: datetime, refund: bool = True) -> None:
+        """Put a claimed message back until `until`; `refund` gives back its attempt."""
+        attempts = outbox.c.attempts - 1 if refund else outbox.c.attempts
+        self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(
+                status="queued",
+                attempts=attempts,
+                not_before=until,
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+
+    def hold_later(self, outbox_id: int, address: str, until: datetime) -> None:
+        """Keep the person's later queued messages behind one that waits until `until`."""
+        self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.address == address,
+                outbox.c.status == "queued",
+                outbox.c.id > outbox_id,
+                outbox.c.not_before < until,
+            )
+            .values(not_before=until)
+        )
+
+    def recover_leases(self, now: datetime, owner: str | None) -> int:
+        """Messages whose lease expired (their process died) go back to the queue, and
+        those `owner` (a dispatcher starting again) held. A live process's lease is never
+        taken. Returns how many came back.
+        """
+        expired = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+        if owner is not None:
+            expired = or_(expired, outbox.c.lease_owner == owner)
+        result = self.conn.execute(
+            update(outbox)
+            .where(outbox.c.status == "sending", expired)
+            .values(status="queued", lease_owner=None, lease_until=None)
+        )
+        return int(result.rowcount or 0)
+
+    def oldest_due(self, now: datetime) -> datetime | None:
+        """When the longest-waiting due message became due, or None when none waits."""
+        query = select(func.min(outbox.c.not_before)).where(
+            outbox.c.status == "queued", outbox.c.not_before <= now
+        )
+        value = self.conn.execute(query).scalar_one_or_none()
+        return value if isinstance(value, datetime) else None
+
+    def provider_status(self, provider_ref: str, values: dict[str, Any]) -> None:
+        """A delivery report from the provider for the message it calls `provider_ref`.
+
+        Reports can arrive out of order: a late non-final status never overwrites a row
+        already delivered or failed.
+        """
+        query = update(outbox).where(outbox.c.provider_ref == provider_ref)
+        if "status" not in values:
+            query = query.where(outbox.c.status.not_in(("delivered", "failed")))
+        self.conn.execute(query.values(**values))
