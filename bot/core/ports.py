@@ -8,7 +8,7 @@ SQLite's writer thread and on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -18,6 +18,7 @@ from bot.core.records import (
     OutboundRow,
     OutboxMessage,
     Participant,
+    QuietPlan,
     Referral,
     ReferralDraft,
 )
@@ -65,7 +66,7 @@ class Outbox(Protocol):
         limit: int,
         owner: str,
         lease_until: datetime,
-        quiet_until: Mapping[str | None, datetime] | None = None,
+        quiet: QuietPlan | None = None,
         ids: Sequence[int] | None = None,
     ) -> list[OutboxMessage]: ...
     def attempts(self, outbox_id: int) -> int: ...

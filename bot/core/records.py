@@ -133,3 +133,17 @@ class OutboxMessage:
     lease_until: datetime | None = None
     encoding: str | None = None
     segments: int | None = None
+
+
+@dataclass(frozen=True)
+class QuietPlan:
+    """Which messages wait for the end of quiet hours now.
+
+    `services`: services with their own quiet hours that are in them now, each to its
+    end; `others`: the end of the default quiet hours when in them now, for messages
+    of no service or of a service not in `own`.
+    """
+
+    services: dict[str, datetime]
+    others: datetime | None
+    own: tuple[str, ...]

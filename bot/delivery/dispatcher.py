@@ -25,6 +25,7 @@ from datetime import datetime, time, timedelta
 
 from bot.core.ports import Database, Store
 from bot.core.quiet_hours import DEFAULT_QUIET_HOURS, in_quiet_hours, release_time
+from bot.core.records import QuietPlan
 from bot.core.sending import (
     DEFAULT_PACES,
     UNLIMITED,
@@ -106,21 +107,20 @@ class Dispatcher:
 
     # Claiming.
 
-    def _quiet_until(self, now: datetime) -> dict[str | None, datetime]:
-        """Services (None: rows of no service) in their quiet hours, to when they end."""
-        held: dict[str | None, datetime] = {}
-        if in_quiet_hours(now, DEFAULT_QUIET_HOURS):
-            held[None] = release_time(now, DEFAULT_QUIET_HOURS)
-        for service_id, quiet in self.quiet_hours.items():
-            if in_quiet_hours(now, quiet):
-                held[service_id] = release_time(now, quiet)
-        return held
+    def _quiet(self, now: datetime) -> QuietPlan:
+        """What waits for the end of quiet hours now (each service's, else the default)."""
+        services = {}
+        for service_id, hours in self.quiet_hours.items():
+            if in_quiet_hours(now, hours):
+                services[service_id] = release_time(now, hours)
+        others = release_time(now, DEFAULT_QUIET_HOURS)
+        return QuietPlan(services, others if others > now else None, tuple(self.quiet_hours))
 
     async def _claim(self, lane: _Lane, limit: int, ids: list[int] | None) -> list[Outgoing]:
         now = self.clock()
         if lane.unavailable_until is not None and now < lane.unavailable_until:
             return []
-        quiet = self._quiet_until(now)
+        quiet = self._quiet(now)
         claimed = await self.database.write(
             lambda store: store.claim(now, lane.channel, limit, self.owner, now + LEASE, quiet, ids)
         )

@@ -9,15 +9,15 @@ so two processes never take the same row. Only an expired lease is taken back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.core.records import OutboundRow, OutboxMessage
+from bot.core.records import OutboundRow, OutboxMessage, QuietPlan
 from bot.storage.tables import outbox, participants
 
 _QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
@@ -97,19 +97,23 @@ class SqlOutbox:
         limit: int,
         owner: str,
         lease_until: datetime,
-        quiet_until: Mapping[str | None, datetime] | None = None,
+        quiet: QuietPlan | None = None,
         ids: Sequence[int] | None = None,
     ) -> list[OutboxMessage]:
         """Lease up to `limit` due messages of `channel` to `owner`, urgent first.
 
         On the way: messages past `not_after` are cancelled as `too_late`; messages that
-        are not quiet-exempt, of a service in its quiet hours (`quiet_until`: service id
-        to the end of its quiet hours), wait until then; messages to an address that
+        are not quiet-exempt, of a service in its quiet hours (`quiet`), wait until
+        then; messages to an address that
         opted out are cancelled (all but the opt-out confirmation itself).
         """
         self._cancel_too_late(now, channel)
-        for service_id, until in (quiet_until or {}).items():
-            self._hold_for_quiet(channel, service_id, until)
+        if quiet is not None:
+            for service_id, until in quiet.services.items():
+                self._hold_for_quiet(channel, outbox.c.service_id == service_id, until)
+            if quiet.others is not None:
+                others = or_(outbox.c.service_id.is_(None), outbox.c.service_id.not_in(quiet.own))
+                self._hold_for_quiet(channel, others, quiet.others)
         due = and_(
             outbox.c.status == "queued", outbox.c.channel == channel, outbox.c.not_before <= now
         )
@@ -171,12 +175,7 @@ class SqlOutbox:
             .values(status="cancelled", error="too_late")
         )
 
-    def _hold_for_quiet(self, channel: str, service_id: str | None, until: datetime) -> None:
-        service = (
-            outbox.c.service_id.is_(None)
-            if service_id is None
-            else (outbox.c.service_id == service_id)
-        )
+    def _hold_for_quiet(self, channel: str, service: ColumnElement[bool], until: datetime) -> None:
         self.conn.execute(
             update(outbox)
             .where(

@@ -12,6 +12,7 @@ The real twilio client talks to it through `TWILIO_API_URL`; nothing is patched.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
 import secrets
@@ -93,6 +94,7 @@ class TwilioFake:
     _failures: list[_Failure] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     url: str = ""
+    delay: float = 0.0  # seconds each message request takes (a slow provider)
 
     async def start(self) -> str:
         """Listen on a free loopback port; returns the base URL."""
@@ -179,6 +181,8 @@ class TwilioFake:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
+        if self.delay:
+            await asyncio.sleep(self.delay)
         user, authorized = self._auth(request)
         response = self._answer(request, form, authorized)
         self.requests.append(

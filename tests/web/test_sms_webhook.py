@@ -668,7 +668,16 @@ async def test_healthz(kith: Running) -> None:
 
 async def queue_one(kith: Running, body: str, kind: str = "reply", urgent: bool = True) -> int:
     now = kith.runtime.clock()
-    row = OutboundRow("sms", ADDRESS, body, kind, "urgent" if urgent else "normal", SERVICE, now, quiet_exempt=urgent)
+    row = OutboundRow(
+        "sms",
+        ADDRESS,
+        body,
+        kind,
+        "urgent" if urgent else "normal",
+        SERVICE,
+        now,
+        quiet_exempt=urgent,
+    )
     [outbox_id] = await kith.runtime.database.write(lambda store: store.queue([row], now))
     return outbox_id
 
