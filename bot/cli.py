@@ -89,9 +89,19 @@ def _parser() -> argparse.ArgumentParser:
 
     outbox = commands.add_parser("outbox", help="outbound messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
-    outbox_list = outbox_commands.add_parser("list")
+    outbox_list = outbox_commands.add_parser("list", help="one line per message, oldest first")
     outbox_list.add_argument("--status")
+    outbox_list.add_argument("--urgent", action="store_true", help="only urgent messages")
     outbox_list.add_argument("--json", action="store_true")
+    for action, what in (
+        ("retry", "send a failed or cancelled message again"),
+        ("cancel", "stop a waiting message"),
+    ):
+        acting = outbox_commands.add_parser(action, help=what)
+        acting.add_argument("id", type=int)
+        _by(acting)
+
+    commands.add_parser("dispatch", help="run only the outbox dispatcher")
     return parser
 
 
@@ -120,8 +130,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.services_command == "diagram":
             return services.diagram(settings, args.id)
         return services.check_service(args.file)
-    if args.command == "outbox":
-        return asyncio.run(outbox.list_outbox(settings, args.status, args.json))
+    if args.command == "dispatch":
+        from bot.commands.dispatch import dispatch
+
+        return dispatch(settings)
+    if args.command == "outbox" and args.outbox_command == "list":
+        return asyncio.run(outbox.list_outbox(settings, args.status, args.urgent, args.json))
     if args.command == "alerts" and args.alerts_command == "list":
         return asyncio.run(alerts.list_alerts(settings, args.json, not args.open))
     if args.command == "referrals" and args.referrals_command == "list":
@@ -147,6 +161,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.command == "alerts":
         return asyncio.run(alerts.ack_alert(settings, args.id, by, args.note))
+    if args.command == "outbox":
+        return asyncio.run(outbox.change(settings, args.outbox_command, args.id, by))
     if args.referrals_command == "note":
         return asyncio.run(referrals.add_note(settings, args.id, args.text, by))
     return asyncio.run(
@@ -181,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The server logs its work; one-shot commands show only problems.
     # `kith chat` is a conversation: logs never appear inside it.
-    level = {"serve": logging.INFO, "chat": logging.CRITICAL + 1}.get(args.command, logging.WARNING)
+    level = {"serve": logging.INFO, "dispatch": logging.INFO, "chat": logging.CRITICAL + 1}.get(
+        args.command, logging.WARNING
+    )
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.sms_twilio import TwilioSender
 from bot.clock import make_clock
 from bot.core.sending import Sender
 from bot.delivery.dispatcher import Dispatcher
@@ -33,6 +34,23 @@ class Runtime:
     clock: Callable[[], datetime]
     # Background tasks (`kith serve`'s dispatcher), each supervised: see bot/tasks.py.
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    """A sender for each channel whose credentials are set."""
+    senders: dict[str, Sender] = {}
+    if settings.twilio_configured:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        callback = (settings.public_url + "/sms/twilio/status") if settings.public_url else None
+        senders["sms"] = TwilioSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            settings.twilio_messaging_service_sid,
+            settings.twilio_api_url,
+            callback,
+        )
+    return senders
 
 
 @asynccontextmanager

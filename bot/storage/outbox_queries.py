@@ -90,6 +90,19 @@ class SqlOutbox:
             query = query.where(outbox.c.status == status)
         return [_message(row) for row in self.conn.execute(query)]
 
+    def get_outbox(self, outbox_id: int) -> OutboxMessage | None:
+        """One outbox row, or None."""
+        row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+        return None if row is None else _message(row)
+
+    def requeue_message(self, outbox_id: int, now: datetime, note: str) -> None:
+        """Queue a message again, due now, with its attempts reset (staff retry)."""
+        self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(status="queued", attempts=0, not_before=now, error=note)
+        )
+
     def claim(
         self,
         now: datetime,
@@ -247,10 +260,12 @@ class SqlOutbox:
         )
         return int(result.rowcount or 0)
 
-    def oldest_due(self, now: datetime) -> datetime | None:
-        """When the longest-waiting due message became due, or None when none waits."""
+    def oldest_due(self, now: datetime, channels: Sequence[str]) -> datetime | None:
+        """When the longest-waiting due message of `channels` became due, or None."""
         query = select(func.min(outbox.c.not_before)).where(
-            outbox.c.status == "queued", outbox.c.not_before <= now
+            outbox.c.status == "queued",
+            outbox.c.not_before <= now,
+            outbox.c.channel.in_(list(channels)),
         )
         value = self.conn.execute(query).scalar_one_or_none()
         return value if isinstance(value, datetime) else None

@@ -159,12 +159,20 @@ async def healthz(request: web.Request) -> web.Response:
     if stopped:
         body["status"] = f"{', '.join(stopped)} stopped"
         return web.json_response(body, status=503)
+    now = runtime.clock()
+    channels = list(runtime.dispatcher.lanes)
     try:
-        await runtime.database.read(lambda store: store.ping())
+        oldest = await runtime.database.read(lambda store: store.oldest_due(now, channels))
     except DATABASE_DOWN as exc:
         log.warning("health check: database unavailable", extra={"error": type(exc).__name__})
         body["status"] = "database unavailable"
         return web.json_response(body, status=503, headers=_retry_after())
+    # How long the longest-waiting message that Kith could send has been due.
+    age = max(0, int((now - oldest).total_seconds())) if oldest else 0
+    body["oldest_due_seconds"] = age
+    if age > runtime.settings.backlog_limit_seconds:
+        body["status"] = "outbox backlog"
+        return web.json_response(body, status=503)
     return web.json_response(body)
 
 

@@ -9,30 +9,13 @@ import logging
 from aiohttp import web
 
 from bot.channels.sms_twilio import TwilioSender
-from bot.core.sending import Sender
-from bot.runtime import open_runtime
+from bot.runtime import build_senders, open_runtime
 from bot.settings import Settings, SettingsError
 from bot.tasks import start_supervised
 from bot.web.app import create_app
 from scheduler.runner import start_scheduler
 
 log = logging.getLogger(__name__)
-
-
-def _senders(settings: Settings) -> dict[str, Sender]:
-    senders: dict[str, Sender] = {}
-    if settings.twilio_configured:
-        assert settings.twilio_account_sid and settings.twilio_auth_token
-        callback = (settings.public_url + "/sms/twilio/status") if settings.public_url else None
-        senders["sms"] = TwilioSender(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_from,
-            settings.twilio_messaging_service_sid,
-            settings.twilio_api_url,
-            callback,
-        )
-    return senders
 
 
 def startup_warnings(settings: Settings) -> list[str]:
@@ -52,7 +35,7 @@ def startup_warnings(settings: Settings) -> list[str]:
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
-    senders = _senders(settings)
+    senders = build_senders(settings)
     async with open_runtime(settings, senders) as runtime:
         enabled = {s.id for s in runtime.registry.enabled()}
         if settings.default_service and settings.default_service not in enabled:
