@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
         _by(acting)
 
     commands.add_parser("dispatch", help="run only the outbox dispatcher")
+
+    telegram = commands.add_parser("telegram", help="the Telegram bot")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    polling = telegram_commands.add_parser("poll", help="fetch updates (no public URL needed)")
+    polling.add_argument("--once", action="store_true", help="fetch once, reply, and stop")
+    telegram_commands.add_parser("set-webhook", help="register KITH_PUBLIC_URL/telegram")
     return parser
 
 
@@ -130,6 +136,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.services_command == "diagram":
             return services.diagram(settings, args.id)
         return services.check_service(args.file)
+    if args.command == "telegram":
+        from bot.commands import telegram
+
+        if args.telegram_command == "poll":
+            return asyncio.run(telegram.poll(settings, args.once))
+        return asyncio.run(telegram.set_webhook(settings))
     if args.command == "dispatch":
         from bot.commands.dispatch import dispatch
 

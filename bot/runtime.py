@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.sms_twilio import TwilioSender
+from bot.channels.telegram import TelegramSender
 from bot.clock import make_clock
 from bot.core.sending import Sender
 from bot.delivery.dispatcher import Dispatcher
@@ -36,13 +37,34 @@ class Runtime:
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
-def build_senders(settings: Settings) -> dict[str, Sender]:
+@dataclass
+class Channels:
+    """The channels whose credentials are set, each with its sender."""
+
+    sms: TwilioSender | None = None
+    telegram: TelegramSender | None = None
+
+    @property
+    def senders(self) -> dict[str, Sender]:
+        """Each configured channel's sender, by channel name (what the dispatcher takes)."""
+        found: dict[str, Sender | None] = {"sms": self.sms, "telegram": self.telegram}
+        return {name: sender for name, sender in found.items() if sender is not None}
+
+    async def close(self) -> None:
+        """Close every sender's connections."""
+        if self.sms is not None:
+            await self.sms.close()
+        if self.telegram is not None:
+            await self.telegram.close()
+
+
+def build_channels(settings: Settings) -> Channels:
     """A sender for each channel whose credentials are set."""
-    senders: dict[str, Sender] = {}
+    channels = Channels()
     if settings.twilio_configured:
         assert settings.twilio_account_sid and settings.twilio_auth_token
         callback = (settings.public_url + "/sms/twilio/status") if settings.public_url else None
-        senders["sms"] = TwilioSender(
+        channels.sms = TwilioSender(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             settings.twilio_from,
@@ -50,7 +72,9 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
             settings.twilio_api_url,
             callback,
         )
-    return senders
+    if settings.telegram_bot_token:
+        channels.telegram = TelegramSender(settings.telegram_bot_token, settings.telegram_api_url)
+    return channels
 
 
 @asynccontextmanager

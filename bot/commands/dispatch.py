@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.runtime import build_senders, open_runtime
+from bot.runtime import build_channels, open_runtime
 from bot.settings import Settings
 from bot.tasks import start_supervised
 
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 async def _dispatch(settings: Settings) -> int:
-    senders = build_senders(settings)
+    channels = build_channels(settings)
+    senders = channels.senders
     if not senders:
         log.error("no channel can send: set Twilio or Telegram credentials (see the README)")
         return 2
@@ -33,10 +34,7 @@ async def _dispatch(settings: Settings) -> int:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     finally:
-        for sender in senders.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                await close()
+        await channels.close()
     return 0
 
 

@@ -146,12 +146,14 @@ class Dispatcher:
             log.warning(
                 "send failed for good", extra={"outbox_id": message.id, "code": failure.code}
             )
-            code, status = failure.code, failure.status
-            await self.database.write(
-                lambda store: store.record_send(
-                    message.id, status="failed", error=code, provider_status=status
-                )
-            )
+            code, status, now = failure.code, failure.status, self.clock()
+
+            def failed(store: Store) -> None:
+                store.record_send(message.id, status="failed", error=code, provider_status=status)
+                if status == "unreachable":
+                    store.mark_unreachable(message.address, now)
+
+            await self.database.write(failed)
         except ProviderUnavailable as exc:
             await self._unavailable(lane, message, exc.code)
         except (RetryLater, TimeoutError) as exc:

@@ -142,7 +142,12 @@ class SqlOutbox:
             _EARLIER.c.address == outbox.c.address, _EARLIER.c.status == "sending"
         )
         query = (
-            select(outbox.c.id, outbox.c.kind, participants.c.opted_out)
+            select(
+                outbox.c.id,
+                outbox.c.kind,
+                participants.c.opted_out,
+                participants.c.unreachable_at,
+            )
             .outerjoin(participants, participants.c.address == outbox.c.address)
             .where(due, first_for_person, none_in_flight)
             .order_by(outbox.c.priority.desc(), outbox.c.id)  # 'urgent' > 'normal' > 'bulk'
@@ -151,13 +156,17 @@ class SqlOutbox:
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(of=outbox, skip_locked=True)
         rows = self.conn.execute(query).all()
-        blocked = [r.id for r in rows if r.opted_out and r.kind != "opt_out"]
+        blocked = {r.id: "opted_out" for r in rows if r.opted_out and r.kind != "opt_out"}
+        blocked |= {r.id: "unreachable" for r in rows if r.unreachable_at is not None}
         wanted = [r.id for r in rows if r.id not in blocked]
-        if blocked:
+        for reason in set(blocked.values()):
             self.conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(blocked), outbox.c.status == "queued")
-                .values(status="cancelled", error="opted_out")
+                .where(
+                    outbox.c.id.in_([i for i, why in blocked.items() if why == reason]),
+                    outbox.c.status == "queued",
+                )
+                .values(status="cancelled", error=reason)
             )
         if not wanted:
             return []
@@ -175,6 +184,12 @@ class SqlOutbox:
         ).all()
         order = {outbox_id: n for n, outbox_id in enumerate(wanted)}
         return sorted((_message(r) for r in claimed), key=lambda m: order[m.id])
+
+    def mark_unreachable(self, address: str, now: datetime) -> None:
+        """The provider says this address can no longer be reached (a blocked bot)."""
+        self.conn.execute(
+            update(participants).where(participants.c.address == address).values(unreachable_at=now)
+        )
 
     def _cancel_too_late(self, now: datetime, channel: str) -> None:
         self.conn.execute(

@@ -85,6 +85,7 @@ class SqlStore(SqlOutbox):
             "state": participant.state,
             "updated_at": now,
             "expires_at": expires_at,
+            "unreachable_at": None,  # they wrote, so they can be reached again
         }
         if existed:
             self.conn.execute(_UPDATE_PARTICIPANT, {"key": participant.address, **values})

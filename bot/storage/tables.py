@@ -70,6 +70,8 @@ participants = Table(
     Column("state", JSON, nullable=True),
     Column("updated_at", AwareDateTime, nullable=False),
     Column("expires_at", AwareDateTime, nullable=True),
+    # A blocked bot or deleted chat; cleared when the person writes again.
+    Column("unreachable_at", AwareDateTime, nullable=True),
 )
 Index("ix_participants_expires_at", participants.c.expires_at)
 

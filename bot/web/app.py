@@ -10,6 +10,7 @@ before the signature is verified. The database unreachable is a 503 with
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
@@ -23,6 +24,13 @@ from bot.channels.sms_twilio import (
     parse_inbound,
     signature_valid,
 )
+from bot.channels.telegram import (
+    SECRET_HEADER,
+    MalformedUpdate,
+    TelegramSender,
+    parse_update,
+    secret_valid,
+)
 from bot.inbound import UnknownService
 from bot.runtime import Runtime
 from bot.storage.database import DATABASE_DOWN
@@ -30,6 +38,7 @@ from bot.storage.database import DATABASE_DOWN
 log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", Runtime)
+TELEGRAM = web.AppKey("telegram", TelegramSender)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 200  # Twilio's inbound form has about 20; a picture message a few more
@@ -147,6 +156,33 @@ async def sms_status(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def telegram_inbound(request: web.Request) -> web.Response:
+    """Telegram's webhook: check the secret token, handle the update once, answer 200."""
+    runtime = request.app[RUNTIME]
+    given = request.headers.get(SECRET_HEADER, "")
+    if not secret_valid(runtime.settings.telegram_webhook_secret, given):
+        log.warning("telegram webhook refused", extra={"status": 403})
+        return web.Response(status=403, text="invalid secret token")
+    if request.content_type != "application/json":
+        return web.Response(status=415, text="expected application/json")
+    try:
+        data = json.loads(await request.read())
+        if not isinstance(data, dict):
+            raise MalformedUpdate("not an object")
+        inbound = parse_update(data, runtime.clock())
+    except (ValueError, MalformedUpdate):
+        return web.Response(status=400, text="not a Telegram update")
+    if inbound.message is not None:
+        try:
+            await runtime.handler.handle(inbound.message)
+        except UnknownService:
+            log.warning("telegram message for no service")
+    telegram = request.app.get(TELEGRAM)
+    if inbound.callback_id is not None and telegram is not None:
+        await telegram.answer_button(inbound.callback_id)
+    return web.json_response({})
+
+
 async def healthz(request: web.Request) -> web.Response:
     """200 with a small JSON body when the database answers and the dispatcher runs, else 503."""
     runtime = request.app[RUNTIME]
@@ -199,11 +235,14 @@ async def database_unavailable(
         return web.Response(status=503, text="database unavailable", headers=_retry_after())
 
 
-def create_app(runtime: Runtime) -> web.Application:
-    """The aiohttp application for an opened runtime."""
+def create_app(runtime: Runtime, telegram: TelegramSender | None = None) -> web.Application:
+    """The aiohttp application for an opened runtime (and Telegram's sender, when set)."""
     app = web.Application(client_max_size=256 * 1024, middlewares=[database_unavailable])
     app[RUNTIME] = runtime
+    if telegram is not None:
+        app[TELEGRAM] = telegram
     app.router.add_post("/sms/twilio", sms_inbound)
     app.router.add_post("/sms/twilio/status", sms_status)
+    app.router.add_post("/telegram", telegram_inbound)
     app.router.add_get("/healthz", healthz)
     return app

@@ -8,8 +8,7 @@ import logging
 
 from aiohttp import web
 
-from bot.channels.sms_twilio import TwilioSender
-from bot.runtime import build_senders, open_runtime
+from bot.runtime import build_channels, open_runtime
 from bot.settings import Settings, SettingsError
 from bot.tasks import start_supervised
 from bot.web.app import create_app
@@ -35,7 +34,8 @@ def startup_warnings(settings: Settings) -> list[str]:
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
-    senders = build_senders(settings)
+    channels = build_channels(settings)
+    senders = channels.senders
     async with open_runtime(settings, senders) as runtime:
         enabled = {s.id for s in runtime.registry.enabled()}
         if settings.default_service and settings.default_service not in enabled:
@@ -43,7 +43,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
                 f"KITH_DEFAULT_SERVICE {settings.default_service!r} is not an enabled service "
                 "(see `kith services list`)"
             )
-        runner = web.AppRunner(create_app(runtime), access_log=None)
+        runner = web.AppRunner(create_app(runtime, channels.telegram), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -65,9 +65,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching
             await runner.cleanup()
-            for sender in senders.values():
-                if isinstance(sender, TwilioSender):
-                    await sender.close()
+            await channels.close()
 
 
 def serve(settings: Settings, host: str, port: int) -> int:

@@ -44,9 +44,14 @@ def upgrade() -> None:
         "ix_outbox_claim", "outbox", ["status", sa.text("priority DESC"), "id"], unique=False
     )
     op.create_index("ix_outbox_address_status", "outbox", ["address", "status"], unique=False)
+    # A blocked bot or a deleted chat: nothing more is sent there until the person writes.
+    with op.batch_alter_table("participants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unreachable_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("participants", schema=None) as batch_op:
+        batch_op.drop_column("unreachable_at")
     op.drop_index("ix_outbox_address_status", table_name="outbox")
     op.drop_index("ix_outbox_claim", table_name="outbox")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
