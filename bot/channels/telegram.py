@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,10 @@ from bot.core.sending import (
 )
 
 log = logging.getLogger(__name__)
+
+# python-telegram-bot's documented opt-in to time periods as timedelta (its future
+# default, read when a period is used); without it every RetryAfter warns.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TELEGRAM_API = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.commands.chat import ConsoleSender
 from bot.core.messages import InboundMessage
+from bot.core.quiet_hours import in_quiet_hours, release_time
 from bot.delivery.dispatcher import Dispatcher
 from bot.inbound import InboundHandler
 from bot.storage.database import SqlDatabase
 from bot.storage.tables import outbox, participants
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
-from bot.core.quiet_hours import in_quiet_hours, release_time
 from tests.conftest import KIRKLEES_ELIGIBLE
 
 LONDON = ZoneInfo("Europe/London")

@@ -23,13 +23,11 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Executable, select, text
 
-from bot.channels.sms_twilio import TwilioSender
 from bot.core.records import OutboundRow
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import Runtime, build_channels, open_runtime
 from bot.settings import load_settings
 from bot.storage.tables import outbox, participants, referrals
 from bot.web.app import create_app
-from bot.web.serve import _senders
 from conversations.definition import SHIPPED_SERVICES_DIR
 from tests.fakes.twilio_fake import TwilioFake, sign
 from tests.web.conftest import ACCOUNT_SID, AUTH_TOKEN
@@ -151,10 +149,7 @@ class Running:
 
     async def deliver(self) -> int:
         """Run the dispatcher until nothing due is left; how many were tried."""
-        tried = 0
-        while count := await self.runtime.dispatcher.run_once():
-            tried += count
-        return tried
+        return await self.runtime.dispatcher.drain()
 
     async def rows(self, query: str | Executable, **params: Any) -> list[Any]:
         """Rows of a query (SQL text, or a statement over Kith's tables) on Kith's database."""
@@ -185,11 +180,11 @@ class Running:
 async def running_kith(url: str, fake: TwilioFake, **changes: str | None) -> AsyncIterator[Running]:
     """Kith's app and dispatcher, wired by `kith serve`'s own code, on loopback."""
     settings = load_settings(env_for(url, fake, **changes), dotenv=Path("/nonexistent"))
-    senders = _senders(settings)
+    channels = build_channels(settings)
     try:
-        async with open_runtime(settings, senders) as runtime:
+        async with open_runtime(settings, channels.senders) as runtime:
             client: TestClient[Any, Any] = TestClient(
-                TestServer(create_app(runtime), host="127.0.0.1")
+                TestServer(create_app(runtime, channels.telegram), host="127.0.0.1")
             )
             await client.start_server()
             try:
@@ -197,9 +192,7 @@ async def running_kith(url: str, fake: TwilioFake, **changes: str | None) -> Asy
             finally:
                 await client.close()
     finally:
-        for sender in senders.values():
-            if isinstance(sender, TwilioSender):
-                await sender.close()
+        await channels.close()
 
 
 @pytest.fixture
