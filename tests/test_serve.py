@@ -55,7 +55,7 @@ def test_serve_answers_healthz_and_warns_once_about_missing_sms_settings_and_onc
             except OSError:
                 time.sleep(0.1)
         # No KITH_ONCALL: healthz says so, for a monitor to catch.
-        assert body == {"status": "ok", "services": 5, "oncall": 0}
+        assert body == {"status": "ok", "services": 5, "oncall": 0, "oldest_due_seconds": 0}
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

@@ -224,12 +224,10 @@ class SqlOutbox:
     def record_send(self, outbox_id: int, **values: Any) -> None:
         """What happened to one send: status, provider reference, error, next try.
 
-        The lease ends with it.
+        The lease ends with it; `lease_owner` stays, to say which process sent it.
         """
         self.conn.execute(
-            update(outbox)
-            .where(outbox.c.id == outbox_id)
-            .values(lease_owner=None, lease_until=None, **values)
+            update(outbox).where(outbox.c.id == outbox_id).values(lease_until=None, **values)
         )
 
     def hold(self, outbox_id: int, until: datetime, refund: bool = True) -> None:
