@@ -36,6 +36,7 @@ from bot.core.sending import (
     RetryLater,
     Sender,
 )
+from bot.delivery.group_commit import GroupCommit
 from bot.delivery.pacing import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class Dispatcher:
             for pace in [paces.get(channel, UNLIMITED)]
         }
         self.wake = Wake(self.lanes)
+        self.results = GroupCommit(database)
         self.beat: datetime | None = None  # when the loop last went round
         self._recovered_at: datetime | None = None
 
@@ -153,7 +155,7 @@ class Dispatcher:
                 if status == "unreachable":
                     store.mark_unreachable(message.address, now)
 
-            await self.database.write(failed)
+            await self.results.write(failed)
         except ProviderUnavailable as exc:
             await self._unavailable(lane, message, exc.code)
         except (RetryLater, TimeoutError) as exc:
@@ -167,7 +169,7 @@ class Dispatcher:
         else:
             lane.unavailable_for = UNAVAILABLE_FIRST
             sent_at = self.clock()
-            await self.database.write(
+            await self.results.write(
                 lambda store: store.record_send(
                     message.id,
                     status="sent",
@@ -196,7 +198,7 @@ class Dispatcher:
             store.record_send(message.id, status="queued", error=code[:200], not_before=until)
             store.hold_later(message.id, message.address, until)
 
-        await self.database.write(record)
+        await self.results.write(record)
 
     async def _unavailable(self, lane: _Lane, message: Outgoing, code: str) -> None:
         """Hold the message, unspent, and pause the channel; alert staff once."""
@@ -216,7 +218,7 @@ class Dispatcher:
             if first:
                 store.add_alert_once("provider_unavailable", None, lane.channel, now, code)
 
-        await self.database.write(record)
+        await self.results.write(record)
 
     # Loops.
 
@@ -272,8 +274,8 @@ class Dispatcher:
     async def _fill(self, lane: _Lane, sends: asyncio.TaskGroup) -> int:
         """Start as many sends on `lane` as it has free places and tokens for."""
         free = lane.pace.in_flight - len(lane.flying)
-        if free <= 0:
-            return 0
+        if free <= 0 or (lane.flying and free < lane.pace.in_flight // 4):
+            return 0  # claim in batches: each claim is a transaction
         await lane.bucket.take(1)  # claim only what can go now: later urgent rows go first
         claimed = await self._claim(lane, min(free, 1 + int(lane.bucket.available())), None)
         if not claimed:

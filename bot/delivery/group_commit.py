@@ -1,0 +1,60 @@
+"""Group commit: the results of sends that finish together are written in one transaction.
+
+On SQLite every commit is an fsync (`synchronous=FULL`) and on PostgreSQL a WAL flush,
+so one transaction per sent message caps the dispatcher near the disk's flush rate.
+The first caller to arrive writes everything waiting, its own included; the others
+wait for that commit. Each caller still returns only once its result is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.core.ports import Database, Store
+
+Work = Callable[[Store], None]
+
+
+class GroupCommit:
+    """Writes queued units of work together, each caller awaiting its own commit."""
+
+    def __init__(self, database: Database, most: int = 500) -> None:
+        self.database = database
+        self.most = most
+        self._waiting: list[tuple[Work, asyncio.Future[None]]] = []
+        self._writing = False
+
+    async def write(self, work: Work) -> None:
+        """Run `work` in a transaction shared with whatever else is waiting; raise its error."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((work, done))
+        if not self._writing:
+            self._writing = True
+            try:
+                while self._waiting:
+                    batch, self._waiting = self._waiting[: self.most], self._waiting[self.most :]
+                    await self._commit(batch)
+            finally:
+                self._writing = False
+                for _, left in self._waiting:  # only when cancelled mid-write
+                    if not left.done():
+                        left.set_exception(RuntimeError("group commit stopped"))
+                self._waiting = []
+        await done
+
+    async def _commit(self, batch: list[tuple[Work, asyncio.Future[None]]]) -> None:
+        def run(store: Store) -> None:
+            for work, _ in batch:
+                work(store)
+
+        try:
+            await self.database.write(run)
+        except BaseException as exc:
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc if isinstance(exc, Exception) else RuntimeError())
+            raise
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
