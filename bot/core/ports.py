@@ -25,6 +25,14 @@ from bot.core.records import (
 T = TypeVar("T")
 
 
+class Persons(Protocol):
+    """People (data subjects) and their channel addresses."""
+
+    def find_person(self, address: str) -> int | None: ...
+    def add_person(self, address: str, channel: str, now: datetime) -> int: ...
+    def forget_person(self, person_id: int) -> None: ...
+
+
 class Participants(Protocol):
     """Channel addresses: opt-out, language, the open conversation; inbound ids."""
 
@@ -40,7 +48,9 @@ class Participants(Protocol):
 class Referrals(Protocol):
     """Referrals, their status history, and anonymous counts."""
 
-    def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int: ...
+    def insert_referral(
+        self, draft: ReferralDraft, channel: str, address: str, person_id: int | None = None
+    ) -> int: ...
     def get_referral(self, referral_id: int) -> Referral | None: ...
     def find_referrals(
         self, statuses: Sequence[str] | None = None, service_id: str | None = None
@@ -79,6 +89,7 @@ class Alerts(Protocol):
         referral_id: int | None,
         now: datetime,
         words: str | None = None,
+        person_id: int | None = None,
     ) -> int: ...
     def list_alerts(self, include_handled: bool = True) -> list[Alert]: ...
     def get_alert(self, alert_id: int) -> Alert | None: ...
@@ -86,7 +97,7 @@ class Alerts(Protocol):
     def alerts_for(self, referral_ids: Sequence[int], addresses: Sequence[str]) -> list[Alert]: ...
 
 
-class Store(Participants, Referrals, Outbox, Alerts, Protocol):
+class Store(Persons, Participants, Referrals, Outbox, Alerts, Protocol):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

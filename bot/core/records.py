@@ -18,6 +18,7 @@ class Participant:
     service_id: str | None
     state: dict[str, Any] | None
     opted_out_at: datetime | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class OutboundRow:
     service_id: str | None
     not_before: datetime
     meta: dict[str, Any] | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Referral:
     created_at: datetime
     first_contact_due: datetime | None
     first_meeting_due: datetime | None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Alert:
     words: str | None
     handled_by: str | None
     handled_note: str | None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,3 +124,5 @@ class OutboxMessage:
     provider_ref: str | None
     provider_status: str | None
     error: str | None
+    person_id: int | None = None
+    erase_after_send: bool = False

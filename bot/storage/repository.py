@@ -34,6 +34,8 @@ from bot.storage.tables import (
     inbound_messages,
     outbox,
     participants,
+    person_addresses,
+    persons,
     referral_status_history,
     referrals,
     staff_alerts,
@@ -51,6 +53,12 @@ _CLAIM_INBOUND = {
     "sqlite": sqlite_insert(inbound_messages).on_conflict_do_nothing(),
 }
 _QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_SELECT_PERSON = select(person_addresses.c.person_id).where(
+    person_addresses.c.address == bindparam("key")
+)
+# A settled row keeps only its status and counts.
+SETTLED = ("sent", "delivered", "failed", "cancelled")
+_ERASED = {"address": "", "body": "", "meta": None, "person_id": None, "erase_after_send": False}
 
 
 class SqlStore:
@@ -88,11 +96,59 @@ class SqlStore:
             "state": participant.state,
             "updated_at": now,
             "expires_at": expires_at,
+            "person_id": participant.person_id,
         }
         if existed:
             self.conn.execute(_UPDATE_PARTICIPANT, {"key": participant.address, **values})
         else:
             self.conn.execute(_INSERT_PARTICIPANT, {"address": participant.address, **values})
+
+    def find_person(self, address: str) -> int | None:
+        """The person whose channel address this is, or None."""
+        found = self.conn.execute(_SELECT_PERSON, {"key": address}).scalar()
+        return None if found is None else int(found)
+
+    def add_person(self, address: str, channel: str, now: datetime) -> int:
+        """A new person with this one address.
+
+        On PostgreSQL two first messages from one address at once both insert here: the
+        loser's unit of work fails on the unique address and is run again (SqlDatabase).
+        """
+        person_id = int(
+            self.conn.execute(
+                insert(persons).values(created_at=now).returning(persons.c.id)
+            ).scalar_one()
+        )
+        self.conn.execute(
+            insert(person_addresses).values(
+                address=address, person_id=person_id, channel=channel, created_at=now
+            )
+        )
+        return person_id
+
+    def forget_person(self, person_id: int) -> None:
+        """A person declined or never consented: what their outbox rows held goes.
+
+        Settled rows lose their address, body and meta at once (status, kind and times
+        stay, for counts); rows still to send are marked to be blanked when settled. The
+        person and their addresses go too, unless a referral or an alert still needs
+        them (a crisis alert keeps its words and number until handled and after).
+        """
+        mine = outbox.c.person_id == person_id
+        self.conn.execute(update(outbox).where(mine, outbox.c.status.in_(SETTLED)).values(_ERASED))
+        self.conn.execute(update(outbox).where(mine).values(person_id=None, erase_after_send=True))
+        needed = (
+            select(referrals.c.id)
+            .where(referrals.c.person_id == person_id)
+            .union_all(select(staff_alerts.c.id).where(staff_alerts.c.person_id == person_id))
+        )
+        if self.conn.execute(needed.limit(1)).first() is not None:
+            return
+        self.conn.execute(
+            update(participants).where(participants.c.person_id == person_id).values(person_id=None)
+        )
+        self.conn.execute(delete(person_addresses).where(person_addresses.c.person_id == person_id))
+        self.conn.execute(delete(persons).where(persons.c.id == person_id))
 
     def forget_participant(self, address: str) -> None:
         """Remove what was kept before consent (the row stays only while opted out)."""
@@ -136,12 +192,16 @@ class SqlStore:
                 "provider_ref": None,
                 "provider_status": None,
                 "error": None,
+                "person_id": row.person_id,
+                "erase_after_send": False,
             }
             for row in rows
         ]
         return [int(outbox_id) for outbox_id in self.conn.execute(_QUEUE, values).scalars().all()]
 
-    def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int:
+    def insert_referral(
+        self, draft: ReferralDraft, channel: str, address: str, person_id: int | None = None
+    ) -> int:
         """Store a screened referral with status `new` and its first history entry."""
         result = self.conn.execute(
             insert(referrals)
@@ -161,6 +221,7 @@ class SqlStore:
                 created_at=draft.received_at,
                 first_contact_due=draft.first_contact_due,
                 first_meeting_due=draft.first_meeting_due,
+                person_id=person_id,
             )
             .returning(referrals.c.id)
         )
@@ -197,6 +258,7 @@ class SqlStore:
         referral_id: int | None,
         now: datetime,
         words: str | None = None,
+        person_id: int | None = None,
     ) -> int:
         """A staff alert (crisis words, a person asked for); `words` keeps what raised it."""
         result = self.conn.execute(
@@ -208,6 +270,7 @@ class SqlStore:
                 referral_id=referral_id,
                 created_at=now,
                 words=words,
+                person_id=person_id,
             )
             .returning(staff_alerts.c.id)
         )
@@ -351,6 +414,7 @@ class SqlStore:
                 .where(outbox.c.id.in_(blocked))
                 .values(status="cancelled", error="opted_out")
             )
+            self._erase_settled(blocked)
         if claimed:
             self.conn.execute(
                 update(outbox)
@@ -368,8 +432,24 @@ class SqlStore:
         return int(self.conn.execute(query).scalar_one())
 
     def record_send(self, outbox_id: int, **values: Any) -> None:
-        """What happened to one send: status, provider reference, error, next try."""
+        """What happened to one send: status, provider reference, error, next try.
+
+        A row whose person's data went while it was queued is blanked once settled.
+        """
         self.conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+        if values.get("status") in SETTLED:
+            self._erase_settled([outbox_id])
+
+    def _erase_settled(self, ids: Sequence[int]) -> None:
+        self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(ids)),
+                outbox.c.erase_after_send.is_(True),
+                outbox.c.status.in_(SETTLED),
+            )
+            .values(_ERASED)
+        )
 
     def hold(self, outbox_id: int, until: datetime) -> None:
         """Put a claimed message back, untried, until `until` (keeps one person's order)."""
@@ -411,4 +491,5 @@ def _participant(row: Any) -> Participant:
         row.service_id,
         row.state,
         row.opted_out_at,
+        row.person_id,
     )
