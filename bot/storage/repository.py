@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -58,7 +69,7 @@ _SELECT_PERSON = select(person_addresses.c.person_id).where(
 )
 # A settled row keeps only its status and counts.
 SETTLED = ("sent", "delivered", "failed", "cancelled")
-_ERASED = {"address": "", "body": "", "meta": None, "person_id": None, "erase_after_send": False}
+_ERASED = {"address": "", "body": "", "meta": null(), "person_id": None, "erase_after_send": False}
 
 
 class SqlStore:
