@@ -20,9 +20,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
     func,
     insert,
     null,
+    or_,
     select,
     text,
     update,
@@ -151,13 +153,19 @@ class SqlStore:
         needed = (
             select(referrals.c.id)
             .where(referrals.c.person_id == person_id)
-            .union_all(select(staff_alerts.c.id).where(staff_alerts.c.person_id == person_id))
+            .union_all(
+                # An alert needs the person while it keeps their number (retention).
+                select(staff_alerts.c.id).where(
+                    staff_alerts.c.person_id == person_id, staff_alerts.c.address != ""
+                )
+            )
         )
         if self.conn.execute(needed.limit(1)).first() is not None:
             return
-        self.conn.execute(
-            update(participants).where(participants.c.person_id == person_id).values(person_id=None)
-        )
+        for table in (participants, staff_alerts):
+            self.conn.execute(
+                update(table).where(table.c.person_id == person_id).values(person_id=None)
+            )
         self.conn.execute(delete(person_addresses).where(person_addresses.c.person_id == person_id))
         self.conn.execute(delete(persons).where(persons.c.id == person_id))
 
@@ -341,6 +349,27 @@ class SqlStore:
             | staff_alerts.c.address.in_(list(addresses))
         )
         return [Alert(**row._mapping) for row in self.conn.execute(query)]
+
+    def purge_handled_alerts(
+        self, service_ids: Sequence[str | None], handled_before: datetime
+    ) -> list[int]:
+        """Alerts of these services handled before `handled_before` lose words and number.
+
+        Returns the people those alerts concerned (who may now be forgotten).
+        """
+        known = [s for s in service_ids if s is not None]
+        of_services = or_(
+            staff_alerts.c.service_id.in_(known),
+            staff_alerts.c.service_id.is_(None) if None in service_ids else false(),
+        )
+        due = and_(
+            of_services,
+            staff_alerts.c.resolved_at <= handled_before,
+            staff_alerts.c.address != "",
+        )
+        people = self.conn.execute(select(staff_alerts.c.person_id).where(due)).scalars().all()
+        self.conn.execute(update(staff_alerts).where(due).values(words=None, address=""))
+        return sorted({int(p) for p in people if p is not None})
 
     def list_alerts(self, include_handled: bool = True) -> list[Alert]:
         """Staff alerts: unhandled first, newest first within each."""
