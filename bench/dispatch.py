@@ -150,7 +150,7 @@ async def run_until(dispatcher: Dispatcher, done: Callable[[], object], limit: f
 
 
 async def throughput(db_url: str | None, fake: Fake, pace: Pace, count: int, limit: float) -> float:
-    url, database = await fresh_database(db_url)
+    _, database = await fresh_database(db_url)
     await database.write(lambda store: store.queue(rows(count), now()))
     sender = TwilioSender(SID, TOKEN, "+447700900001", None, fake.url)
     dispatcher = Dispatcher(database, {"sms": sender}, now, paces={"sms": pace})
@@ -170,7 +170,7 @@ async def throughput(db_url: str | None, fake: Fake, pace: Pace, count: int, lim
 async def urgent_latency(
     db_url: str | None, fake: Fake, pace: Pace, bulk: int, urgent: int
 ) -> tuple[float, float, int]:
-    url, database = await fresh_database(db_url)
+    _, database = await fresh_database(db_url)
     for start in range(0, bulk, 5000):
         batch = rows(min(5000, bulk - start), "bulk", start)
         await database.write(lambda store, batch=batch: store.queue(batch, now()))

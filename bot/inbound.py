@@ -165,6 +165,7 @@ class InboundHandler:
         opted_out = bool(participant and participant.opted_out)
         if menu.opt_out is not None:
             opted_out = menu.opt_out
+        person_id, _ = _person(store, message, participant)
         saved = Participant(
             message.address,
             message.channel,
@@ -173,6 +174,7 @@ class InboundHandler:
             None,
             {MENU_MARKER: True},
             participant.opted_out_at if participant else None,
+            person_id,
         )
         store.save_participant(participant is not None, saved, now, now + MENU_EXPIRY)
         rows = [
@@ -185,11 +187,13 @@ class InboundHandler:
                 None,
                 now,
                 quiet_exempt=True,
+                person_id=person_id,
             )
             for text in menu.replies
         ]
         if menu.crisis:
-            rows += self._alert(store, message, None, AlertDraft("crisis", menu.words), None, now)
+            alert = AlertDraft("crisis", menu.words)
+            rows += self._alert(store, message, None, alert, None, now, person_id)
         return Handled(outbox_ids=store.queue(rows, now) if rows else [])
 
     def _apology(
@@ -230,9 +234,10 @@ class InboundHandler:
         if result.opt_out is not None:
             opted_out = result.opt_out
             log.info("opt-out changed", extra={"service": service_id, "opted_out": opted_out})
+        person_id, new_person = _person(store, message, participant)
         if result.referral is not None:
             handled.referral_id = store.insert_referral(
-                result.referral, message.channel, message.address
+                result.referral, message.channel, message.address, person_id
             )
             log.info(
                 "referral stored",
@@ -259,20 +264,34 @@ class InboundHandler:
                 service_id if result.state else None,
                 result.state.to_json() if result.state else None,
                 participant.opted_out_at if participant else None,
+                person_id,
             )
             days = self.registry.services[service_id].expire_after_days
             expires = now + timedelta(days=days) if result.state else None
             store.save_participant(participant is not None, saved, now, expires)
-        rows = [self._row(message, service_id, reply, now) for reply in result.replies]
+        rows = [self._row(message, service_id, reply, now, person_id) for reply in result.replies]
         # A message from the person never changes a referral's status: it raises an alert.
         referral_id = handled.referral_id or (result.state.referral_id if result.state else None)
+        answers = result.state.answers if result.state else {}
+        first_name = answers.get("first_name")
         for alert in result.alerts:
-            rows += self._alert(store, message, service_id, alert, referral_id, now)
+            rows += self._alert(
+                store, message, service_id, alert, referral_id, now, person_id, first_name
+            )
         if rows:
             handled.outbox_ids = store.queue(rows, now)
+        # Declined (or a first message that kept nothing): "we have not kept your answers"
+        # holds for the outbox too. Rows still to send are blanked once sent.
+        if result.consent_declined or (result.state is None and new_person and not opted_out):
+            store.forget_person(person_id)
 
     def _row(
-        self, message: InboundMessage, service_id: str, reply: Reply, now: datetime
+        self,
+        message: InboundMessage,
+        service_id: str,
+        reply: Reply,
+        now: datetime,
+        person_id: int | None,
     ) -> OutboundRow:
         meta = None
         if reply.field is not None:
@@ -292,6 +311,7 @@ class InboundHandler:
             now,
             meta,
             quiet_exempt=True,
+            person_id=person_id,
         )
 
     def _alert(
@@ -302,10 +322,18 @@ class InboundHandler:
         alert: AlertDraft,
         referral_id: int | None,
         now: datetime,
+        person_id: int,
+        first_name: object = None,
     ) -> list[OutboundRow]:
         """Record a staff alert (with the words that raised it) and queue it to on-call staff."""
         alert_id = store.add_alert(
-            alert.kind, service_id, message.address, referral_id, now, words=alert.words
+            alert.kind,
+            service_id,
+            message.address,
+            referral_id,
+            now,
+            words=alert.words,
+            person_id=person_id,
         )
         log.warning(
             "staff alert",
@@ -316,13 +344,7 @@ class InboundHandler:
                 "referral_id": referral_id,
             },
         )
-        what = _ALERT_WORDING.get(alert.kind, alert.kind)
-        how = " Contact by text only." if alert.text_only else ""
-        about = f" Referral {referral_id}." if referral_id else ""
-        # On-call staff need the address to act (also in `kith alerts list`); never logged,
-        # and never the person's own words (staff read them in `kith alerts list`).
-        service = service_id or "no service chosen"
-        text = f"Kith alert {alert_id} ({service}): {what} from {message.address}.{about}{how}"
+        text = oncall_text(alert_id, alert, service_id, message.address, referral_id, first_name)
         rows = []
         for contact in self.oncall:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
@@ -337,13 +359,49 @@ class InboundHandler:
                     service_id,
                     now,
                     quiet_exempt=True,
+                    person_id=person_id,
                 )
             )
         return rows
+
+
+def oncall_text(
+    alert_id: int,
+    alert: AlertDraft,
+    service_id: str | None,
+    address: str,
+    referral_id: int | None,
+    first_name: object,
+) -> str:
+    """The text to on-call staff: what they need to act, never the person's own words.
+
+    Alert id, service, first name when known, and the number to reach (an SMS address
+    as its E.164 number). Staff read the words in `kith alerts list`. Never logged.
+    """
+    what = _ALERT_WORDING.get(alert.kind, alert.kind)
+    service = service_id or "no service chosen"
+    number = address.removeprefix("sms:")
+    name = f" {first_name.strip()}" if isinstance(first_name, str) and first_name.strip() else ""
+    about = f" Referral {referral_id}." if referral_id else ""
+    how = " Contact by text only." if alert.text_only else ""
+    return f"Kith alert {alert_id} ({service}): {what} from{name} {number}.{about}{how}"
+
+
+def _person(
+    store: Store, message: InboundMessage, participant: Participant | None
+) -> tuple[int, bool]:
+    """The person a message is from, and whether they are new with this message."""
+    if participant is not None and participant.person_id is not None:
+        return participant.person_id, False
+    found = store.find_person(message.address)
+    if found is not None:
+        return found, False
+    return store.add_person(message.address, message.channel, message.received_at), True
 
 
 _ALERT_WORDING = {
     "crisis": "crisis words",
     "person_requested": "a request for a person",
     "urgent": "an urgent referral out of hours",
+    "data_request": "a request to delete their data",
 }

@@ -29,6 +29,10 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 
 
+# How long a handled alert keeps its words and number, unless a definition says.
+DEFAULT_ALERT_RETENTION_DAYS = 90
+
+
 @dataclass(frozen=True)
 class Contact:
     """A place to send someone: the provider fills in numbers; Kith ships none local."""
@@ -108,6 +112,7 @@ class ServiceDefinition:
     path: Path | None = None
     area_line: int = 0
     expire_after_days: int = 7
+    alert_retention_days: int = DEFAULT_ALERT_RETENTION_DAYS
 
     def question(self, field_name: str) -> Question:
         """The question that asks `field_name`."""
@@ -406,6 +411,7 @@ _TOP_KEYS = {
     "local_crisis_lines",
     "notes",
     "expire_after_days",
+    "alert_retention_days",
 }
 
 
@@ -497,6 +503,7 @@ def load_definition(path: Path) -> ServiceDefinition:
         path=path,
         area_line=data.line_of("area"),
         expire_after_days=_expiry_days(reader, data),
+        alert_retention_days=_retention_days(reader, data),
     )
 
 
@@ -536,6 +543,17 @@ def _expiry_days(reader: _Reader, data: LinedDict) -> int:
     if not 1 <= days <= 90:
         raise reader.fail(
             data.line_of("expire_after_days"), "expire_after_days must be from 1 to 90"
+        )
+    return int(days)
+
+
+def _retention_days(reader: _Reader, data: LinedDict) -> int:
+    days = reader.get(
+        data, "alert_retention_days", int, required=False, default=DEFAULT_ALERT_RETENTION_DAYS
+    )
+    if not 1 <= days <= 3650:
+        raise reader.fail(
+            data.line_of("alert_retention_days"), "alert_retention_days must be from 1 to 3650"
         )
     return int(days)
 

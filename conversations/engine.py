@@ -131,9 +131,11 @@ class Engine:
                 if state is not None and state.phase != DONE:
                     result.replies.extend(self._ask_current(t, state))
                 return result
-            # Honour STOP: nothing is sent, but staff still hear of a crisis.
+            # Honour STOP: nothing is sent, but staff still hear of a crisis or a request.
             if has_crisis_phrase(text):
                 return StepResult(state, crisis=True, alerts=[AlertDraft("crisis", text)])
+            if word is Word.DELETE:
+                return StepResult(state, alerts=[AlertDraft("data_request")])
             return StepResult(state)
         if word is Word.OPT_OUT:
             return StepResult(
@@ -164,6 +166,8 @@ class Engine:
         if state is None:
             if word is Word.HELP:
                 return StepResult(None, [Reply(say.help_text(t, self.service))])
+            if word is Word.DELETE:
+                return self._delete(t, None)
             state = ConversationState(service_id=self.service.id, language=lang)
             if word is Word.LANGUAGE:
                 return self._language_menu(t, state)
@@ -232,6 +236,8 @@ class Engine:
             return StepResult(fresh, [Reply(say.welcome(t, self.service)), self._consent(t)])
         if word is Word.PERSON:
             return self._person(t, state, now, text)
+        if word is Word.DELETE:
+            return self._delete(t, state)
         # BACK
         if state.phase == DONE:
             return StepResult(state, [Reply(say.back_after_end(t, self.service))])
@@ -268,6 +274,16 @@ class Engine:
         result.person_requested = True
         result.alerts.append(alert)
         return result
+
+    def _delete(self, t: Translator, state: ConversationState | None) -> StepResult:
+        """DELETE: staff are asked to delete what is held (a `data_request` alert).
+
+        Like every message from a person, it never changes a referral's status; the
+        conversation stays where it was.
+        """
+        return StepResult(
+            state, [Reply(say.data_request(t, self.service))], alerts=[AlertDraft("data_request")]
+        )
 
     # -- language ------------------------------------------------------------------------
 

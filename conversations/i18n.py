@@ -29,6 +29,7 @@ WORD_LISTS = (
     "opt_in_yes",
     "help",
     "language",
+    "delete",
     "back",
     "restart",
     "person",

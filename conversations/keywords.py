@@ -1,4 +1,4 @@
-"""Always-on words (STOP, START, HELP, LANGUAGE, BACK, RESTART, PERSON) and crisis phrases.
+"""Always-on words (STOP, START, HELP, LANGUAGE, BACK, RESTART, PERSON, DELETE), crisis phrases.
 
 Words are recognised in English and in the person's chosen language. An always-on
 word counts only when it is the whole message (case, spaces and punctuation ignored),
@@ -24,9 +24,19 @@ class Word(StrEnum):
     BACK = "back"
     RESTART = "restart"
     PERSON = "person"
+    DELETE = "delete"
 
 
-_ORDER = (Word.OPT_OUT, Word.OPT_IN, Word.HELP, Word.LANGUAGE, Word.BACK, Word.RESTART, Word.PERSON)
+_ORDER = (
+    Word.OPT_OUT,
+    Word.OPT_IN,
+    Word.HELP,
+    Word.LANGUAGE,
+    Word.BACK,
+    Word.RESTART,
+    Word.PERSON,
+    Word.DELETE,
+)
 
 
 def _languages(language: str) -> tuple[str, ...]:

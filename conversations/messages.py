@@ -344,6 +344,14 @@ def person_requested(t: Translator, service: ServiceDefinition, text_only: bool 
     ).format(service=service_name(t, service))
 
 
+def data_request(t: Translator, service: ServiceDefinition) -> str:
+    """Reply to DELETE: staff are asked (a `data_request` alert); erasure is theirs to do."""
+    return t.gettext(
+        "We have asked {service} to delete the information we hold about you. "
+        "Someone from {service} will be in touch about it."
+    ).format(service=service_name(t, service))
+
+
 def already_done(t: Translator, service: ServiceDefinition, due: str) -> str:
     """A message after the referral was made."""
     return t.gettext(

@@ -30,12 +30,18 @@ async def expire_idle(database: Database, registry: Registry, now: datetime) -> 
 
 
 def _expire(store: Store, registry: Registry, now: datetime) -> int:
-    """One transaction of `expire_idle`: notices queued, what was kept forgotten."""
+    """One transaction of `expire_idle`: notices queued, what was kept forgotten.
+
+    A conversation that ends without a referral leaves nothing of the person: their
+    outbox rows keep only status and counts (the notice is blanked once sent).
+    """
     expired = store.expired_participants(now)
     for row in expired:
         assert row.state is not None
         if MENU_MARKER in row.state:  # only a service menu was shown: nothing to say
             store.forget_participant(row.address)
+            if row.person_id is not None:
+                store.forget_person(row.person_id)
             continue
         state = ConversationState.from_json(row.state)
         service = registry.services.get(state.service_id)
@@ -49,9 +55,12 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
                 "normal",
                 service.id,
                 release_time(now, service.quiet_hours),
+                person_id=row.person_id,
             )
             store.queue([notice], now)
         if state.consent_at is None and service is not None:
             store.count_event(service.id, "expired_before_consent", now)
         store.forget_participant(row.address)
+        if state.referral_id is None and row.person_id is not None:
+            store.forget_person(row.person_id)
     return len(expired)

@@ -15,6 +15,7 @@ from tests.conftest import KIRKLEES_ELIGIBLE, KIRKLEES_TOO_OLD, KITH, Kith
 
 SERVICE = "kirklees-carers-options"
 NOW = "2026-12-01T12:00:00+00:00"  # Tuesday 1 December 2026, midday
+URDU_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
 def _refer(kith: Kith, name: str, clock: str, address: str) -> None:
@@ -123,6 +124,8 @@ def test_recording_not_accepted_tells_the_person_why_in_their_language(kith: Kit
     assert "Carers Options" in body
     assert "Sorry" not in body  # said in Urdu, not English
     assert any("\u0600" <= ch <= "\u06ff" for ch in body)
+    # 4.13: the reason (000 1.6, the cared-for person is 18 to 64), not only a refusal.
+    assert "18" in body.translate(URDU_DIGITS) and "64" in body.translate(URDU_DIGITS)
 
 
 def test_no_notify_needs_a_reason_and_sends_nothing(kith_sqlite: Kith) -> None:
@@ -210,7 +213,10 @@ def test_export_says_reasons_in_words_beside_codes(kith_sqlite: Kith) -> None:
     raw = kith_sqlite.run("referrals", "export").stdout.lstrip("\ufeff")
     (row,) = list(csv.DictReader(io.StringIO(raw)))
     assert row["reasons"] == "cared_for_65_or_over"
-    assert row["reason_words"] and row["reason_words"] != row["reasons"]
+    # Seed 000 1.6: the person cared for is "aged from 18 to 64 at the date of referral";
+    # the words say that bound, not the code again.
+    assert "18" in row["reason_words"] and "64" in row["reason_words"]
+    assert "_" not in row["reason_words"]
 
 
 def test_output_piped_to_a_closed_reader_ends_quietly(kith_sqlite: Kith) -> None:

@@ -26,6 +26,14 @@ from bot.core.records import (
 T = TypeVar("T")
 
 
+class Persons(Protocol):
+    """People (data subjects) and their channel addresses."""
+
+    def find_person(self, address: str) -> int | None: ...
+    def add_person(self, address: str, channel: str, now: datetime) -> int: ...
+    def forget_person(self, person_id: int) -> None: ...
+
+
 class Participants(Protocol):
     """Channel addresses: opt-out, language, the open conversation; inbound ids."""
 
@@ -41,7 +49,9 @@ class Participants(Protocol):
 class Referrals(Protocol):
     """Referrals, their status history, and anonymous counts."""
 
-    def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int: ...
+    def insert_referral(
+        self, draft: ReferralDraft, channel: str, address: str, person_id: int | None = None
+    ) -> int: ...
     def get_referral(self, referral_id: int) -> Referral | None: ...
     def find_referrals(
         self, statuses: Sequence[str] | None = None, service_id: str | None = None
@@ -92,6 +102,7 @@ class Alerts(Protocol):
         referral_id: int | None,
         now: datetime,
         words: str | None = None,
+        person_id: int | None = None,
     ) -> int: ...
     def add_alert_once(
         self, kind: str, service_id: str | None, address: str, now: datetime, words: str | None
@@ -100,9 +111,12 @@ class Alerts(Protocol):
     def get_alert(self, alert_id: int) -> Alert | None: ...
     def ack_alert(self, alert_id: int, by: str, note: str | None, now: datetime) -> None: ...
     def alerts_for(self, referral_ids: Sequence[int], addresses: Sequence[str]) -> list[Alert]: ...
+    def purge_handled_alerts(
+        self, service_ids: Sequence[str | None], handled_before: datetime
+    ) -> list[int]: ...
 
 
-class Store(Participants, Referrals, Outbox, Alerts, Protocol):
+class Store(Persons, Participants, Referrals, Outbox, Alerts, Protocol):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

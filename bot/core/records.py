@@ -18,6 +18,7 @@ class Participant:
     service_id: str | None
     state: dict[str, Any] | None
     opted_out_at: datetime | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OutboundRow:
     not_after: datetime | None = None
     # Rows made by jobs: kind, source row, its revision and moment; queued at most once.
     idempotency_key: str | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Referral:
     created_at: datetime
     first_contact_due: datetime | None
     first_meeting_due: datetime | None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Alert:
     words: str | None
     handled_by: str | None
     handled_note: str | None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class OutboxMessage:
     lease_until: datetime | None = None
     encoding: str | None = None
     segments: int | None = None
+    person_id: int | None = None
+    erase_after_send: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +41,9 @@ _QUEUE_ONCE = {
     .returning(outbox.c.id),
 }
 _FIELDS = OutboxMessage.__dataclass_fields__
+# A settled row of a person whose data went keeps only its status and counts.
+SETTLED = ("sent", "delivered", "failed", "cancelled")
+ERASED = {"address": "", "body": "", "meta": null(), "person_id": None, "erase_after_send": False}
 _EARLIER = outbox.alias("earlier")
 
 
@@ -52,6 +66,8 @@ def _values(row: OutboundRow, now: datetime) -> dict[str, Any]:
         "not_before": row.not_before,
         "not_after": row.not_after,
         "idempotency_key": row.idempotency_key,
+        "person_id": row.person_id,
+        "erase_after_send": False,
         "created_at": now,
         "sent_at": None,
         "provider_ref": None,
@@ -168,6 +184,7 @@ class SqlOutbox:
                 )
                 .values(status="cancelled", error=reason)
             )
+        self._erase_settled(list(blocked))
         if not wanted:
             return []
         # Only rows still queued are taken: another process may have claimed one since.
@@ -192,7 +209,7 @@ class SqlOutbox:
         )
 
     def _cancel_too_late(self, now: datetime, channel: str) -> None:
-        self.conn.execute(
+        cancelled = self.conn.execute(
             update(outbox)
             .where(
                 outbox.c.status == "queued",
@@ -201,6 +218,22 @@ class SqlOutbox:
                 outbox.c.not_after < now,
             )
             .values(status="cancelled", error="too_late")
+            .returning(outbox.c.id)
+        ).scalars()
+        self._erase_settled(list(cancelled))
+
+    def _erase_settled(self, ids: Sequence[int]) -> None:
+        """Blank settled rows whose person's data went while they waited to be sent."""
+        if not ids:
+            return
+        self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(ids)),
+                outbox.c.erase_after_send.is_(True),
+                outbox.c.status.in_(SETTLED),
+            )
+            .values(ERASED)
         )
 
     def _hold_for_quiet(self, channel: str, service: ColumnElement[bool], until: datetime) -> None:
@@ -229,6 +262,8 @@ class SqlOutbox:
         self.conn.execute(
             update(outbox).where(outbox.c.id == outbox_id).values(lease_until=None, **values)
         )
+        if values.get("status") in SETTLED:
+            self._erase_settled([outbox_id])
 
     def hold(self, outbox_id: int, until: datetime, refund: bool = True) -> None:
         """Put a claimed message back until `until`; `refund` gives back its attempt."""

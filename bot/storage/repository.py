@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,11 +39,14 @@ from bot.core.records import (
     ReferralDraft,
 )
 from bot.core.referral import STATUS_NEW
-from bot.storage.outbox_queries import SqlOutbox
+from bot.storage.outbox_queries import ERASED, SETTLED, SqlOutbox
 from bot.storage.tables import (
     anonymous_events,
     inbound_messages,
+    outbox,
     participants,
+    person_addresses,
+    persons,
     referral_status_history,
     referrals,
     staff_alerts,
@@ -48,6 +63,9 @@ _CLAIM_INBOUND = {
     "postgresql": pg_insert(inbound_messages).on_conflict_do_nothing(),
     "sqlite": sqlite_insert(inbound_messages).on_conflict_do_nothing(),
 }
+_SELECT_PERSON = select(person_addresses.c.person_id).where(
+    person_addresses.c.address == bindparam("key")
+)
 
 
 class SqlStore(SqlOutbox):
@@ -86,11 +104,65 @@ class SqlStore(SqlOutbox):
             "updated_at": now,
             "expires_at": expires_at,
             "unreachable_at": None,  # they wrote, so they can be reached again
+            "person_id": participant.person_id,
         }
         if existed:
             self.conn.execute(_UPDATE_PARTICIPANT, {"key": participant.address, **values})
         else:
             self.conn.execute(_INSERT_PARTICIPANT, {"address": participant.address, **values})
+
+    def find_person(self, address: str) -> int | None:
+        """The person whose channel address this is, or None."""
+        found = self.conn.execute(_SELECT_PERSON, {"key": address}).scalar()
+        return None if found is None else int(found)
+
+    def add_person(self, address: str, channel: str, now: datetime) -> int:
+        """A new person with this one address.
+
+        On PostgreSQL two first messages from one address at once both insert here: the
+        loser's unit of work fails on the unique address and is run again (SqlDatabase).
+        """
+        person_id = int(
+            self.conn.execute(
+                insert(persons).values(created_at=now).returning(persons.c.id)
+            ).scalar_one()
+        )
+        self.conn.execute(
+            insert(person_addresses).values(
+                address=address, person_id=person_id, channel=channel, created_at=now
+            )
+        )
+        return person_id
+
+    def forget_person(self, person_id: int) -> None:
+        """A person declined or never consented: what their outbox rows held goes.
+
+        Settled rows lose their address, body and meta at once (status, kind and times
+        stay, for counts); rows still to send are marked to be blanked when settled. The
+        person and their addresses go too, unless a referral or an alert still needs
+        them (a crisis alert keeps its words and number until handled and after).
+        """
+        mine = outbox.c.person_id == person_id
+        self.conn.execute(update(outbox).where(mine, outbox.c.status.in_(SETTLED)).values(ERASED))
+        self.conn.execute(update(outbox).where(mine).values(person_id=None, erase_after_send=True))
+        needed = (
+            select(referrals.c.id)
+            .where(referrals.c.person_id == person_id)
+            .union_all(
+                # An alert needs the person while it keeps their number (retention).
+                select(staff_alerts.c.id).where(
+                    staff_alerts.c.person_id == person_id, staff_alerts.c.address != ""
+                )
+            )
+        )
+        if self.conn.execute(needed.limit(1)).first() is not None:
+            return
+        for table in (participants, staff_alerts):
+            self.conn.execute(
+                update(table).where(table.c.person_id == person_id).values(person_id=None)
+            )
+        self.conn.execute(delete(person_addresses).where(person_addresses.c.person_id == person_id))
+        self.conn.execute(delete(persons).where(persons.c.id == person_id))
 
     def forget_participant(self, address: str) -> None:
         """Remove what was kept before consent (the row stays only while opted out)."""
@@ -113,7 +185,9 @@ class SqlStore(SqlOutbox):
         )
         return bool(result.rowcount)
 
-    def insert_referral(self, draft: ReferralDraft, channel: str, address: str) -> int:
+    def insert_referral(
+        self, draft: ReferralDraft, channel: str, address: str, person_id: int | None = None
+    ) -> int:
         """Store a screened referral with status `new` and its first history entry."""
         result = self.conn.execute(
             insert(referrals)
@@ -133,6 +207,7 @@ class SqlStore(SqlOutbox):
                 created_at=draft.received_at,
                 first_contact_due=draft.first_contact_due,
                 first_meeting_due=draft.first_meeting_due,
+                person_id=person_id,
             )
             .returning(referrals.c.id)
         )
@@ -169,6 +244,7 @@ class SqlStore(SqlOutbox):
         referral_id: int | None,
         now: datetime,
         words: str | None = None,
+        person_id: int | None = None,
     ) -> int:
         """A staff alert (crisis words, a person asked for); `words` keeps what raised it."""
         result = self.conn.execute(
@@ -180,6 +256,7 @@ class SqlStore(SqlOutbox):
                 referral_id=referral_id,
                 created_at=now,
                 words=words,
+                person_id=person_id,
             )
             .returning(staff_alerts.c.id)
         )
@@ -253,6 +330,27 @@ class SqlStore(SqlOutbox):
         )
         return [Alert(**row._mapping) for row in self.conn.execute(query)]
 
+    def purge_handled_alerts(
+        self, service_ids: Sequence[str | None], handled_before: datetime
+    ) -> list[int]:
+        """Alerts of these services handled before `handled_before` lose words and number.
+
+        Returns the people those alerts concerned (who may now be forgotten).
+        """
+        known = [s for s in service_ids if s is not None]
+        of_services = or_(
+            staff_alerts.c.service_id.in_(known),
+            staff_alerts.c.service_id.is_(None) if None in service_ids else false(),
+        )
+        due = and_(
+            of_services,
+            staff_alerts.c.resolved_at <= handled_before,
+            staff_alerts.c.address != "",
+        )
+        people = self.conn.execute(select(staff_alerts.c.person_id).where(due)).scalars().all()
+        self.conn.execute(update(staff_alerts).where(due).values(words=None, address=""))
+        return sorted({int(p) for p in people if p is not None})
+
     def list_alerts(self, include_handled: bool = True) -> list[Alert]:
         """Staff alerts: unhandled first, newest first within each."""
         query = select(staff_alerts).order_by(
@@ -309,4 +407,5 @@ def _participant(row: Any) -> Participant:
         row.service_id,
         row.state,
         row.opted_out_at,
+        row.person_id,
     )

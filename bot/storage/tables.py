@@ -55,6 +55,28 @@ metadata = MetaData(
     }
 )
 
+# A person (the data subject): what referrals, alerts and outbox rows point at. It
+# holds nothing itself; their channel addresses are in `person_addresses`. A person
+# who declines consent or whose conversation expires before a referral is removed,
+# unless an alert or a referral still needs them.
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", AwareDateTime, nullable=False),
+)
+
+# A person's channel addresses (`sms:+447...`, `telegram:123`), one person each.
+person_addresses = Table(
+    "person_addresses",
+    metadata,
+    Column("address", String(120), primary_key=True),
+    Column("person_id", Integer, ForeignKey("persons.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+)
+Index("ix_person_addresses_person_id", person_addresses.c.person_id)
+
 # One row per channel address: opt-out state, language, and the open conversation.
 # Before consent this is all Kith keeps about a person; it goes when the conversation
 # ends or expires unless the address has opted out.
@@ -72,6 +94,7 @@ participants = Table(
     Column("expires_at", AwareDateTime, nullable=True),
     # A blocked bot or deleted chat; cleared when the person writes again.
     Column("unreachable_at", AwareDateTime, nullable=True),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
 )
 Index("ix_participants_expires_at", participants.c.expires_at)
 
@@ -105,6 +128,7 @@ referrals = Table(
     Column("created_at", AwareDateTime, nullable=False),
     Column("first_contact_due", AwareDateTime, nullable=True),
     Column("first_meeting_due", AwareDateTime, nullable=True),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
 )
 Index("ix_referrals_service_status", referrals.c.service_id, referrals.c.status)
 
@@ -145,6 +169,7 @@ staff_alerts = Table(
     Column("words", Text, nullable=True),
     Column("handled_by", String(80), nullable=True),
     Column("handled_note", Text, nullable=True),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
 )
 
 outbox = Table(
@@ -175,7 +200,13 @@ outbox = Table(
     Column("encoding", String(8), nullable=True),
     Column("segments", Integer, nullable=True),
     UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
+    # The person the message concerns (to them, or about them to on-call staff).
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
+    # Set when the person's data went while the row was still to send: its address,
+    # body and meta are blanked as soon as it is settled (only status and counts stay).
+    Column("erase_after_send", Boolean, nullable=False, default=False),
 )
 Index("ix_outbox_status_not_before", outbox.c.status, outbox.c.not_before)
 Index("ix_outbox_claim", outbox.c.status, outbox.c.priority.desc(), outbox.c.id)
 Index("ix_outbox_address_status", outbox.c.address, outbox.c.status)
+Index("ix_outbox_person_id", outbox.c.person_id)

@@ -148,11 +148,12 @@ def test_person_is_offered_once_after_three_misses_and_the_question_left_after_f
     assert person.texts()[0].startswith("Let's leave that question for now.")
     assert person.asking() == "cared_for_assessed_mh_need"  # the conversation moves on
     assert person.state is not None
-    assert person.state.answers["cared_for_age"] is None  # unknown: never a refusal
+    # INTERFACES "Answers": a question left unanswered is the value `unknown`.
+    assert person.state.answers["cared_for_age"] == "unknown"  # never a refusal
     person.answer_until(KIRKLEES)
     draft = person.last.referral
     assert draft is not None and draft.outcome != "not_accepted"
-    assert draft.answers["cared_for_age"] is None
+    assert draft.answers["cared_for_age"] == "unknown"
 
 
 # -- a refusal resting on one typed number is confirmed first -------------------------------

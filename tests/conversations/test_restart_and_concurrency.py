@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import InboundMessage
 from bot.inbound import InboundHandler
+from bot.postcodes import PostcodeLookup
 from bot.storage.database import SqlDatabase
 from bot.storage.tables import inbound_messages, outbox, participants, referrals
 from conversations.registry import load_registry
 from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
+from tests.fakes.postcodes_fake import PostcodesFake
 
 SERVICE = "kirklees-carers-options"
 ANSWERS = KIRKLEES_ELIGIBLE
@@ -68,21 +70,29 @@ def _message(text: str, sid: str | None = None) -> InboundMessage:
 async def test_two_messages_at_once_are_handled_one_after_the_other(
     db: AsyncEngine, database: SqlDatabase
 ) -> None:
-    handler = InboundHandler(database, load_registry())
-    for text in ("hi", "yes", "1"):
-        await handler.handle(_message(text))
-    # They arrive together: each must see the state the one before it left.
-    await asyncio.gather(
-        *(handler.handle(_message(text)) for text in ("45", "yes", "1", "40", "yes"))
-    )
+    """The per-person lock keeps one person's messages in the order they came, on both
+    databases. A postcode is looked up before its transaction (bot/postcodes.py); here
+    the lookup is slow, so without the lock the next message would overtake it and be
+    read as the answer to the postcode question, even on SQLite's single writer.
+    """
+    async with PostcodesFake({}, slow={"HD1 2AB": 0.5}) as postcodes:
+        lookup = PostcodeLookup(postcodes.url)
+        handler = InboundHandler(database, load_registry(), postcodes=lookup)
+        try:
+            for text in ANSWERS[: ANSWERS.index("HD1 2AB")]:
+                await handler.handle(_message(text))
+            # They arrive together: each must see the state the one before it left.
+            burst = [handler.handle(_message(text)) for text in ("HD1 2AB", "WF13 1AB", "3")]
+            first = asyncio.ensure_future(burst[0])
+            await asyncio.sleep(0.1)  # the postcode's lookup is under way
+            await asyncio.gather(first, *burst[1:])
+        finally:
+            await lookup.close()
     async with db.connect() as conn:
         state = (await conn.execute(select(participants.c.state))).scalar_one()
-    assert state["answers"]["age"] == 45
-    assert state["answers"]["cares_significant_time"] is True
-    assert state["answers"]["cared_for_relationship"] == "family"
-    assert state["answers"]["cared_for_age"] == 40
-    assert state["answers"]["cared_for_assessed_mh_need"] is True
-    assert state["position"] == "postcode"
+    assert state["answers"]["postcode"] == "HD1 2AB"
+    assert state["answers"]["cared_for_postcode"] == "WF13 1AB"
+    assert state["position"] == "first_name"  # "3" answered the question after them
 
 
 async def test_many_people_at_once_each_get_their_own_conversation(

@@ -66,6 +66,8 @@ class PostcodesFake:
     places: dict[str, Place]
     requests: list[str] = field(default_factory=list)
     delay: float = 0.0
+    # Seconds to wait before answering for particular postcodes (on top of `delay`).
+    slow: dict[str, float] = field(default_factory=dict)
     fail_with: int | None = None
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -74,12 +76,14 @@ class PostcodesFake:
         self.requests.append(request.path)
         if self.delay:
             await asyncio.sleep(self.delay)
+        postcode = unquote(request.match_info["postcode"]).upper()
+        if postcode in self.slow:
+            await asyncio.sleep(self.slow[postcode])
         if self.fail_with is not None:
             return web.json_response(
                 {"status": self.fail_with, "error": "Internal server error"},
                 status=self.fail_with,
             )
-        postcode = unquote(request.match_info["postcode"]).upper()
         place = self.places.get(postcode)
         if place is None:
             return web.json_response({"status": 404, "error": "Postcode not found"}, status=404)

@@ -17,7 +17,7 @@ from bot.core.quiet_hours import in_quiet_hours, release_time
 from bot.delivery.dispatcher import Dispatcher
 from bot.inbound import InboundHandler
 from bot.storage.database import SqlDatabase
-from bot.storage.tables import outbox, participants
+from bot.storage.tables import outbox, participants, person_addresses
 from conversations.registry import Registry, load_registry
 from scheduler.expiry import expire_idle
 from tests.conftest import KIRKLEES_ELIGIBLE
@@ -125,3 +125,36 @@ async def test_a_service_can_set_its_own_idle_time(
     assert (
         await expire_idle(database, brief_registry, MONDAY_22 + timedelta(days=2, minutes=1)) == 1
     )
+
+
+async def test_an_expired_conversation_before_consent_leaves_no_number_or_text(
+    db: AsyncEngine, database: SqlDatabase
+) -> None:
+    # INTERFACES "Consent and personal data": a person who never answers the consent
+    # question keeps nothing once the conversation expires; the notice says "we have not
+    # kept your answers", which must be true of the outbox too (issue 11, 7).
+    registry = load_registry()
+    handler = InboundHandler(database, registry)
+    printed = io.StringIO()
+    clock = Clock(MONDAY_22)
+    dispatcher = Dispatcher(database, {"console": ConsoleSender(printed, as_json=False)}, clock)
+    await _start(handler, "console:silent", ["hi"])
+    await _start(handler, "console:referred", KIRKLEES_ELIGIBLE)
+    await dispatcher.run_once()
+    assert await expire_idle(database, registry, MONDAY_22 + timedelta(days=8)) == 2
+    clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=LONDON)
+    assert await dispatcher.run_once() == 1  # the notice is still sent...
+    assert "we have not kept your answers" in printed.getvalue().splitlines()[-2]
+    async with db.connect() as conn:
+        silent = (
+            await conn.execute(select(outbox).where(outbox.c.id <= 2).order_by(outbox.c.id))
+        ).all()
+        notice = (await conn.execute(select(outbox).where(outbox.c.kind == "expiry"))).one()
+        people = (await conn.execute(select(person_addresses.c.address))).scalars().all()
+        referred = (await conn.execute(select(outbox.c.address).where(outbox.c.id > 2))).all()
+    # ...then it, the welcome and the consent question keep only their status.
+    assert [(r.address, r.body, r.status) for r in silent] == [("", "", "sent")] * 2
+    assert (notice.address, notice.body, notice.status) == ("", "", "sent")
+    # The person who was referred keeps their address and what was said to them.
+    assert people == ["console:referred"]
+    assert {r.address for r in referred if r.address} == {"console:referred"}

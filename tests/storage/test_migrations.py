@@ -28,6 +28,8 @@ TABLES = {
     "anonymous_events",
     "staff_alerts",
     "outbox",
+    "persons",
+    "person_addresses",
     "alembic_version",
 }
 
@@ -110,3 +112,52 @@ async def test_database_errors_never_show_the_values_of_a_statement(db: AsyncEng
         assert "hidden" in str(exc)
     else:
         raise AssertionError("the insert should have failed")
+
+
+async def test_0003_gives_existing_records_a_person(database_url: str) -> None:
+    """An 0002 database with data in it upgrades: one person per address, records linked.
+
+    INTERFACES "Data and states": referrals, alerts and outbox rows point at the person;
+    opt-out and the conversation stay per address (the participants row).
+    """
+    engine = create_engine(database_url)
+    person, other, oncall = "sms:+447700900123", "telegram:42", "sms:+447700900999"
+    at = "'2026-11-30 10:00:00+00:00'"
+    try:
+        await upgrade(engine, database_url, "0002")
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO participants (address, channel, language, opted_out, updated_at)"
+                f" VALUES ('{person}', 'sms', 'en', false, {at})",
+                "INSERT INTO referrals (service_id, channel, address, language, answers,"
+                " outcome, reasons, priority, urgent, status, consent_at, created_at) VALUES"
+                f" ('kirklees-advocacy', 'sms', '{person}', 'en', '{{}}', 'accepted', '[]',"
+                f" '[]', false, 'new', {at}, {at})",
+                "INSERT INTO staff_alerts (kind, service_id, address, created_at, words)"
+                f" VALUES ('crisis', 'kirklees-advocacy', '{other}', {at}, 'not safe')",
+                "INSERT INTO outbox (channel, address, body, kind, urgent, status, attempts,"
+                f" not_before, created_at) VALUES ('sms', '{person}', 'Hello', 'reply', true,"
+                f" 'sent', 1, {at}, {at}), ('sms', '{oncall}', 'Kith alert 1', 'staff_alert',"
+                f" true, 'sent', 1, {at}, {at})",
+            ):
+                await conn.execute(text(statement))
+        await upgrade(engine, database_url)
+        async with engine.connect() as conn:
+            links = dict(
+                (await conn.execute(text("SELECT address, person_id FROM person_addresses"))).all()
+            )
+            referral = (await conn.execute(text("SELECT person_id FROM referrals"))).scalar_one()
+            participant = (
+                await conn.execute(text("SELECT person_id FROM participants"))
+            ).scalar_one()
+            alert = (await conn.execute(text("SELECT person_id, words FROM staff_alerts"))).one()
+            sent = dict((await conn.execute(text("SELECT address, person_id FROM outbox"))).all())
+            people = (await conn.execute(text("SELECT count(*) FROM persons"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert set(links) == {person, other}  # on-call staff are not made people
+    assert people == 2
+    assert referral == participant == sent[person] == links[person]
+    assert alert.person_id == links[other] != links[person]
+    assert alert.words == "not safe"  # kept as it was
+    assert sent[oncall] is None
