@@ -148,15 +148,19 @@ class SqlOutbox:
         )
         if ids is not None:
             due = and_(due, outbox.c.id.in_(list(ids)))
-        first_for_person = ~exists().where(
+        earlier = [
             _EARLIER.c.address == outbox.c.address,
             _EARLIER.c.id < outbox.c.id,
             _EARLIER.c.status == "queued",
             _EARLIER.c.not_before <= now,
-        )
-        none_in_flight = ~exists().where(
-            _EARLIER.c.address == outbox.c.address, _EARLIER.c.status == "sending"
-        )
+        ]
+        flying = [_EARLIER.c.address == outbox.c.address, _EARLIER.c.status == "sending"]
+        if ids is not None:
+            # A caller sending its own messages (`kith chat`'s console) orders only those.
+            earlier.append(_EARLIER.c.id.in_(list(ids)))
+            flying.append(_EARLIER.c.id.in_(list(ids)))
+        first_for_person = ~exists().where(*earlier)
+        none_in_flight = ~exists().where(*flying)
         query = (
             select(
                 outbox.c.id,

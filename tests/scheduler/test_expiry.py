@@ -140,7 +140,7 @@ async def test_an_expired_conversation_before_consent_leaves_no_number_or_text(
     dispatcher = Dispatcher(database, {"console": ConsoleSender(printed, as_json=False)}, clock)
     await _start(handler, "console:silent", ["hi"])
     await _start(handler, "console:referred", KIRKLEES_ELIGIBLE)
-    await dispatcher.run_once()
+    await dispatcher.drain()
     assert await expire_idle(database, registry, MONDAY_22 + timedelta(days=8)) == 2
     clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=LONDON)
     assert await dispatcher.run_once() == 1  # the notice is still sent...
