@@ -16,6 +16,7 @@ import asyncio
 import base64
 import math
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,6 +74,7 @@ class RecordedRequest:
     auth_user: str | None
     authorized: bool
     status: int  # what the fake answered
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
