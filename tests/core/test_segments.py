@@ -41,11 +41,11 @@ def test_159_plain_and_a_euro_are_161_septets_two_parts() -> None:
 
 def test_an_escape_that_would_straddle_two_parts_moves_to_the_next_part() -> None:
     # 152 plain + € (2) = 154: the € cannot be split at septet 153, so it opens part 2,
-    # which then holds 2 + 151 = 153 septets; 150 plain more need a third part.
-    text = "a" * 152 + "€" + "b" * 151
-    assert segments(text) == SegmentCount("gsm7", 305, 3)
-    # Without the split rule, 305 septets would fit in two parts of 153.
-    assert segments("a" * 305) == SegmentCount("gsm7", 305, 2)
+    # which then holds 2 + 151 = 153 septets; the 152nd "b" needs a third part.
+    text = "a" * 152 + "€" + "b" * 152
+    assert segments(text) == SegmentCount("gsm7", 306, 3)
+    # Without the split rule, 306 septets would fit in two parts of 153.
+    assert segments("a" * 306) == SegmentCount("gsm7", 306, 2)
 
 
 def test_one_emoji_makes_the_text_ucs2_and_counts_two_units() -> None:
