@@ -58,10 +58,11 @@ def test_ucs2_limits_70_then_67(length: int, parts: int) -> None:
 
 
 def test_a_surrogate_pair_that_would_straddle_two_parts_moves_to_the_next_part() -> None:
-    # 66 units + emoji (2) = 68 > 67: the emoji opens part 2 (2 + 65 = 67 units).
-    text = "ہ" * 66 + "😀" + "ہ" * 65
-    assert segments(text) == SegmentCount("ucs2", 133, 3)
-    assert segments("ہ" * 133) == SegmentCount("ucs2", 133, 2)
+    # 66 units + emoji (2) = 68 > 67: the emoji opens part 2 (2 + 65 = 67 units), and
+    # the 66th letter after it needs a third part; 134 units unsplit fit in two.
+    text = "ہ" * 66 + "😀" + "ہ" * 66
+    assert segments(text) == SegmentCount("ucs2", 134, 3)
+    assert segments("ہ" * 134) == SegmentCount("ucs2", 134, 2)
 
 
 def test_a_curly_apostrophe_is_not_gsm() -> None:
