@@ -334,7 +334,7 @@ def accepted(t: Translator, service: ServiceDefinition, due: str) -> str:
         filter(
             None,
             (
-                t.gettext("Thank you. Your referral to {service} is sent.").format(
+                t.gettext("Thank you. {service} has your referral.").format(
                     service=service_name(t, service)
                 ),
                 next_step,
@@ -358,14 +358,14 @@ def not_accepted(
     signpost: str | None,
     due: str,
 ) -> str:
-    """Sorry, the reason in plain words, one place to go, and that a person will check."""
-    parts = [t.gettext("Sorry, we may not be the right service for you."), explanation]
+    """The reason in plain words (a refusing rule's explanation starts with "Sorry"), one
+    place to go, and that a person will check."""
+    parts = [explanation]
     if signpost:
         parts.append(t.gettext("You could contact {place}.").format(place=signpost))
     parts.append(
         t.gettext(
-            "Someone from {service} will check this and contact you {due}. "
-            "Reply PERSON to ask for someone sooner."
+            "{service} will check this and contact you {due}. Reply PERSON to talk sooner."
         ).format(service=service_name(t, service), due=due)
     )
     return " ".join(parts)
@@ -375,8 +375,8 @@ def person_requested(t: Translator, service: ServiceDefinition, text_only: bool 
     """Reply to PERSON: what was really done, and where help is today. No deadline."""
     if text_only:
         return t.gettext(
-            "We have asked someone from {service} to text you. If you need help today, "
-            "text SHOUT to 85258, or in danger text 999 if you have registered with emergencySMS."
+            "We have asked someone from {service} to text you. For help today, text SHOUT to "
+            "85258. In danger, text 999 if registered with emergencySMS."
         ).format(service=service_name(t, service))
     return t.gettext(
         "We have asked someone from {service} to contact you. If you need help today, "
@@ -445,10 +445,9 @@ def decision_not_accepted(
     t: Translator, service: ServiceDefinition, explanations: list[str], signposts: list[str]
 ) -> str:
     """Staff recorded that the service cannot help: why, in plain words, and where to go."""
+    # Each refusing rule's explanation starts with "Sorry".
     parts = [
-        t.gettext(
-            "Sorry, {service} has looked at your referral and cannot offer you support."
-        ).format(service=service_name(t, service))
+        t.gettext("{service} has looked at your referral.").format(service=service_name(t, service))
     ]
     parts += explanations
     if signposts:
