@@ -25,7 +25,7 @@ WORDS = re.compile(
 # The engine's texts that may name mental health, and why.
 ENGINE_ALLOWED = {
     "crisis_routes": "NHS 111 option 2 is the urgent mental health line: the route must say so",
-    "menu_crisis_routes": "NHS 111 option 2 is the urgent mental health line: the route must say so",
+    "menu_crisis_routes": "the same routes, before a service is chosen",
     "out_of_hours": "NHS 111 option 2 is the urgent mental health line: the route must say so",
 }
 # The custody question names secure hospitals: seed 001 4.19 excludes them by name.
