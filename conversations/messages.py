@@ -40,13 +40,17 @@ def service_name(t: Translator, service: ServiceDefinition) -> str:
 def welcome(t: Translator, service: ServiceDefinition) -> str:
     """The first message of a conversation, with how long it takes (from the definition)."""
     minutes = estimated_minutes(service)
-    return t.ngettext(
-        "{service}: you can refer yourself here. It takes about {minutes} minute. "
-        "Reply HELP for help, LANGUAGE for another language, BACK to change an answer.",
-        "{service}: you can refer yourself here. It takes about {minutes} minutes. "
-        "Reply HELP for help, LANGUAGE for another language, BACK to change an answer.",
-        minutes,
-    ).format(service=service_name(t, service), minutes=minutes)
+    if minutes == 1:
+        text = t.gettext(
+            "{service}: you can refer yourself here. It takes about a minute. "
+            "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
+        )
+    else:
+        text = t.gettext(
+            "{service}: you can refer yourself here. It takes about {minutes} minutes. "
+            "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
+        )
+    return text.format(service=service_name(t, service), minutes=minutes)
 
 
 def estimated_minutes(service: ServiceDefinition) -> int:

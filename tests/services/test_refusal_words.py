@@ -108,7 +108,7 @@ def test_the_welcome_estimate_is_counted_from_the_conversation(tmp_path: Path) -
     path = tmp_path / "nowhere-carers.yaml"
     path.write_text(SIGNPOSTED)
     t = translator("en")
-    assert "It takes about 1 minute." in say.welcome(t, load_definition(path))
+    assert "It takes about a minute." in say.welcome(t, load_definition(path))
     # Kirklees carers: consent and 12 questions without ask_if = 13 answers, 260 s: 4.
     kirklees = load_definition(Path("conversations/services/kirklees-carers-options.yaml"))
     assert "It takes about 4 minutes." in say.welcome(t, kirklees)
