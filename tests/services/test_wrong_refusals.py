@@ -187,7 +187,7 @@ def test_6_6c_caring_ended_a_year_ago_acknowledges_the_loss_and_signposts_bereav
     assert referral["outcome"] == "not_accepted"
     assert referral["reasons"] == ["caring_ended_12_months_or_more"]
     text = outcome_text(replies)
-    assert "sorry for your loss" in text
+    assert "Sorry for your loss" in text
     assert "bereavement support" in text
 
 
