@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.segments import segments  # noqa: E402
-from conversations.registry import load_registry  # noqa: E402
-from conversations.state import ConversationState  # noqa: E402
+from bot.core.segments import segments
+from conversations.registry import load_registry
+from conversations.state import ConversationState
 
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # a Tuesday, inside core hours
 SKIP = "SKIP"
