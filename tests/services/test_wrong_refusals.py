@@ -87,7 +87,7 @@ def test_1_4_4_11_neither_a_problem_nor_use_of_services_is_not_accepted(
     )
     assert referral["outcome"] == "not_accepted"
     assert referral["reasons"] == ["no_mental_health_need"]
-    assert "your GP" in outcome_text(replies)
+    assert "other advocacy services in Kirklees" in outcome_text(replies)  # one signpost
 
 
 def test_4_11_a_problem_but_no_services_yet_goes_to_a_person(kith_sqlite: Kith) -> None:
