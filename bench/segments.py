@@ -84,6 +84,7 @@ ANSWERS: dict[str, dict[str, str]] = {
         "urgent": "no",
         "age": "40",
         "mental_health_need": "yes",
+        "learning_disability": "no",
         "housing_situation": "private_rented",
         "needs_support_to_live_independently": "yes",
         "postcode": "RM17 5AB",
