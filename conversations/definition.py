@@ -62,6 +62,8 @@ class Question:
     line: int = 0
     unsure: bool = False  # a yes_no question that also offers "3 Not sure" (UNKNOWN)
     council_for: str | None = None  # "Is your council ...?" asked about this postcode field
+    long_ok: str | None = None  # why this question may take more than one SMS segment
+    not_discreet: str | None = None  # why it must name mental health (`discreet: false`)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Rule:
     line: int = 0
     signpost_council: str | None = None  # name the council this postcode field lies in
     downgraded: bool = False  # written as not_accepted without a clause: needs_review
+    not_discreet: str | None = None  # why its explanation must name mental health
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,26 @@ _QUESTION_KEYS = {
     "clause",
     "custom",
     "unsure",
+    "long_ok",
+    "discreet",
+    "why_not_discreet",
 }
+
+
+def _not_discreet(reader: _Reader, item: LinedDict) -> str | None:
+    """The reason given with `discreet: false`, or None for a discreet (default) text.
+
+    An SMS can be read by someone else, so naming mental health needs a reason.
+    """
+    discreet = reader.get(item, "discreet", bool, required=False, default=True)
+    why = reader.text(item, "why_not_discreet", required=False)
+    if discreet and why is not None:
+        raise reader.fail(
+            item.line_of("why_not_discreet"), "why_not_discreet needs discreet: false"
+        )
+    if not discreet and not why:
+        raise reader.fail(item.line_of("discreet"), "discreet: false needs why_not_discreet")
+    return None if discreet else why
 
 
 def _read_question(reader: _Reader, item: LinedDict) -> tuple[Question, dict[str, str]]:
@@ -281,13 +303,26 @@ def _read_question(reader: _Reader, item: LinedDict) -> tuple[Question, dict[str
         clause=reader.text(item, "clause", required=False),
         line=item.line,
         unsure=unsure,
+        long_ok=reader.text(item, "long_ok", required=False),
+        not_discreet=_not_discreet(reader, item),
     )
     return question, clauses
 
 
 def _read_rule(reader: _Reader, item: LinedDict, contacts: dict[str, Contact]) -> Rule:
     reader.unknown_keys(
-        item, {"reason", "when", "outcome", "explain", "signpost", "clause", "signpost_council"}
+        item,
+        {
+            "reason",
+            "when",
+            "outcome",
+            "explain",
+            "signpost",
+            "clause",
+            "signpost_council",
+            "discreet",
+            "why_not_discreet",
+        },
     )
     reason = reader.text(item, "reason")
     outcome = reader.text(item, "outcome")
@@ -325,6 +360,7 @@ def _read_rule(reader: _Reader, item: LinedDict, contacts: dict[str, Contact]) -
         line=item.line,
         signpost_council=council,
         downgraded=downgraded,
+        not_discreet=_not_discreet(reader, item),
     )
 
 

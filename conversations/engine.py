@@ -30,7 +30,7 @@ from conversations.answers import (
 )
 from conversations.areas import Area, LocalAuthority
 from conversations.conditions import UNKNOWN, AreaLookup, council_field
-from conversations.definition import Question, ServiceDefinition
+from conversations.definition import Question, Rule, ServiceDefinition
 from conversations.dictionary import ENGINE_FIELDS
 from conversations.i18n import Translator, available_languages, language_name, translator
 from conversations.keywords import (
@@ -196,7 +196,7 @@ class Engine:
             return StepResult(state, [Reply(say.crisis_pause(t, self.service))])
         if state.phase == DONE:
             return StepResult(
-                state, [Reply(say.already_done(t, self.service, state.due_text or ""))]
+                state, [Reply(say.already_done(t, self.service, self._due(t, state)))]
             )
         if state.phase == CONSENT:
             return self._answer_consent(t, state, text, now)
@@ -352,7 +352,7 @@ class Engine:
         if state.phase == CONSENT:
             return [self._consent(t)]
         if state.phase == DONE or state.position is None:
-            return [Reply(say.already_done(t, self.service, state.due_text or ""))]
+            return [Reply(say.already_done(t, self.service, self._due(t, state)))]
         question = self._current(state)
         pending = state.confirming
         if pending is not None and pending.get("field") == question.field:
@@ -629,30 +629,17 @@ class Engine:
 
     def _conclude(self, t: Translator, state: ConversationState, now: datetime) -> StepResult:
         draft = self._draft(state, now)
-        due = say.due_phrase(t, draft.first_contact_due)
+        due = say.promise(t, draft.first_contact_due, self.service, now)
         if draft.outcome == "accepted":
             text = say.accepted(t, self.service, due)
         elif draft.outcome == "needs_review":
             text = say.needs_review(t, self.service, due)
         else:
-            rules = [r for r in self.service.rules if r.reason in draft.reasons]
-            explanations = [t.gettext(rule.explain) for rule in rules]
-            places: list[str] = []
-            for rule in rules:
-                council = (
-                    self._council_of(draft.answers, rule.signpost_council)
-                    if rule.signpost_council
-                    else None
-                )
-                if council and rule.signpost_council:
-                    places.append(
-                        say.council_line(t, council, str(draft.answers[rule.signpost_council]))
-                    )
-                for key in rule.signpost:
-                    line = say.contact_line(t, self.service.contacts[key])
-                    if line not in places:
-                        places.append(line)
-            text = say.not_accepted(t, self.service, explanations, places, due)
+            # One reason in plain words and one place to go: the first refusing rule's.
+            rule = next(r for r in self.service.rules if r.reason in draft.reasons)
+            text = say.not_accepted(
+                t, self.service, t.gettext(rule.explain), self._signpost(t, rule, draft), due
+            )
         result = self._finish(t, state, draft, text)
         core = self.service.core_hours or OFFICE_HOURS
         if draft.urgent and not in_core_hours(now, core, self.service.nation):
@@ -661,6 +648,23 @@ class Engine:
             )
             result.alerts.append(AlertDraft("urgent"))
         return result
+
+    def _signpost(self, t: Translator, rule: Rule, draft: ReferralDraft) -> str | None:
+        """Where a refused person can go: the council their postcode is in, when known,
+        else the rule's first contact."""
+        if rule.signpost_council:
+            council = self._council_of(draft.answers, rule.signpost_council)
+            if council:
+                return say.council_line(t, council, str(draft.answers[rule.signpost_council]))
+        if rule.signpost:
+            return say.contact_line(t, self.service.contacts[rule.signpost[0]])
+        return None
+
+    def _due(self, t: Translator, state: ConversationState) -> str:
+        """The promise made at the end, said again (naming the day: it may be later now)."""
+        if state.due_at is None:
+            return state.due_text or ""
+        return say.promise(t, datetime.fromisoformat(state.due_at), self.service)
 
     def _finish(
         self,
@@ -671,5 +675,5 @@ class Engine:
     ) -> StepResult:
         state.phase = DONE
         state.position = None
-        state.due_text = say.due_phrase(t, draft.first_contact_due)
+        state.due_at = draft.first_contact_due.isoformat()
         return StepResult(state, [Reply(text, purpose="acknowledgement")], referral=draft)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,18 +99,31 @@ class Translator:
         """`message` in this language (English when not translated)."""
         return self._translations.gettext(message)
 
-    def format_day(self, moment: datetime) -> str:
+    def format_day(self, moment: date | datetime) -> str:
         """A date as a person says it: `Thursday 9 April`."""
         return format_date(moment, "EEEE d MMMM", locale=self.code)
 
     def format_clock(self, moment: datetime) -> str:
-        """A time of day as a person says it: `5:00 pm`."""
+        """A time of day as a person says it: GOV.UK style in English (`5pm`, `10:30am`)."""
+        if self.code == DEFAULT_LANGUAGE:
+            return govuk_time(moment)
         return format_time(moment, "h:mm a", locale=self.code)
 
     @property
     def right_to_left(self) -> bool:
         """True for scripts written right to left (Urdu, Arabic)."""
         return Locale.parse(self.code).character_order == "right-to-left"
+
+
+def govuk_time(moment: datetime) -> str:
+    """`5pm`, `10:30am`, `midday`, `midnight`: the GOV.UK style guide's times."""
+    if (moment.hour, moment.minute) == (12, 0):
+        return "midday"
+    if (moment.hour, moment.minute) == (0, 0):
+        return "midnight"
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
 
 
 @lru_cache(maxsize=32)

@@ -6,10 +6,12 @@ health or of the person cared for), since someone else may read a text.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.core.deadlines import LONDON
 from conversations.definition import Contact, Question, ServiceDefinition
 from conversations.i18n import N_, Translator, language_name
+from conversations.promises import spoken_deadline
 
 NATIONAL_CRISIS_ROUTES = (
     N_("If you are in danger now, call 999."),
@@ -19,6 +21,7 @@ NATIONAL_CRISIS_ROUTES = (
     N_("If you cannot speak: text 999 if you have registered with emergencySMS."),
     N_("Relay UK: call 18000 from a textphone or the Relay UK app."),
 )
+SECONDS_PER_ANSWER = 20  # reading a short text and replying, on a basic phone
 # Help before a service opens again (an urgent referral out of hours): no 999 first,
 # since the person has not said they are in danger.
 OUT_OF_HOURS_ROUTES = (
@@ -35,19 +38,36 @@ def service_name(t: Translator, service: ServiceDefinition) -> str:
 
 
 def welcome(t: Translator, service: ServiceDefinition) -> str:
-    """The first message of a conversation."""
-    return t.gettext(
-        "{service}: you can refer yourself here. It takes about 5 minutes. "
-        "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
-    ).format(service=service_name(t, service))
+    """The first message of a conversation, with how long it takes (from the definition)."""
+    minutes = estimated_minutes(service)
+    if minutes == 1:
+        text = t.gettext(
+            "{service}: you can refer yourself here. It takes about a minute. "
+            "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
+        )
+    else:
+        text = t.gettext(
+            "{service}: you can refer yourself here. It takes about {minutes} minutes. "
+            "Reply HELP for help, LANGUAGE for another language, BACK to change an answer."
+        )
+    return text.format(service=service_name(t, service), minutes=minutes)
+
+
+def estimated_minutes(service: ServiceDefinition) -> int:
+    """Minutes the shortest conversation takes: consent and every question always asked.
+
+    A question with `ask_if` may be skipped, so it is not counted; each answer is reckoned
+    at SECONDS_PER_ANSWER, rounded to whole minutes, at least one.
+    """
+    answers = 1 + sum(1 for question in service.questions if question.ask_if is None)
+    return max(1, round(answers * SECONDS_PER_ANSWER / 60))
 
 
 def consent_prompt(t: Translator, service: ServiceDefinition) -> str:
     """The consent question: what is kept, who sees it, how to see or delete it."""
     return t.gettext(
-        "First, your OK: we keep your answers and this number so {service} can contact you. "
-        "Only {service} staff see them. You can ask to see or delete them at any time. "
-        "Is that OK? Reply YES or NO."
+        "We keep your answers and number so {service} can contact you. Only its staff see "
+        "them. You can ask to see or delete them. OK? Reply YES or NO."
     ).format(service=service_name(t, service))
 
 
@@ -81,17 +101,23 @@ def prompt(
         options = "\n".join(
             f"{n} {t.gettext(choice.label)}" for n, choice in enumerate(question.choices, 1)
         )
-        ending = (
-            t.gettext("Reply with a number.")
-            if question.kind == "choice"
-            else t.gettext("Reply with one or more numbers, like 1,3.")
-        )
-        text = f"{text}\n{options}\n{ending}"
+        return f"{text}\n{options}\n{_choice_ending(t, question)}"
     elif question.kind == "yes_no":
         text = f"{text} " + t.gettext("Reply YES or NO.")
     if question.optional:
         text = f"{text} " + t.gettext("Or reply SKIP.")
     return text
+
+
+def _choice_ending(t: Translator, question: Question) -> str:
+    """How to answer a list, kept short: one segment is 160 characters."""
+    if question.kind == "choice":
+        if question.optional:
+            return t.gettext("Reply with a number, or SKIP.")
+        return t.gettext("Reply with a number.")
+    if question.optional:
+        return t.gettext("Reply with numbers, like 1,3, or SKIP.")
+    return t.gettext("Reply with numbers, like 1,3.")
 
 
 def unsure_labels(t: Translator) -> tuple[str, str, str]:
@@ -278,11 +304,31 @@ def opt_out_hint(t: Translator) -> str:
     return t.gettext("To stop all messages, reply STOP on its own.")
 
 
-def due_phrase(t: Translator, due: datetime) -> str:
-    """`Thursday 9 April`, or `5:00 pm on Friday 27 November` for a deadline in hours."""
-    if (due.hour, due.minute) == (23, 59):
-        return t.format_day(due)
-    return t.gettext("{time} on {day}").format(time=t.format_clock(due), day=t.format_day(due))
+def promise(
+    t: Translator, due: datetime, service: ServiceDefinition, now: datetime | None = None
+) -> str:
+    """When we will be in touch, as a person says it: never a minute, never a closed day.
+
+    `by Thursday 9 April`, `today by 5pm`, `tomorrow by 5pm`, `by 10:30am on Monday 30
+    November`. A time is rounded up to the half hour (so meeting the exact, stored
+    deadline always keeps the promise). A deadline that falls on a day the service is
+    closed (a weekend, a bank holiday, a day outside its core hours) is said as the next
+    day it is open. `now` allows "today" and "tomorrow"; without it the date is named.
+    """
+    spoken = spoken_deadline(due, service)
+    today = now.astimezone(LONDON).date() if now is not None else None
+    if spoken.at is None:
+        if spoken.day == today:
+            return t.gettext("by the end of today")
+        if today is not None and spoken.day == today + timedelta(days=1):
+            return t.gettext("by the end of tomorrow")
+        return t.gettext("by {day}").format(day=t.format_day(spoken.day))
+    clock = t.format_clock(spoken.at)
+    if spoken.day == today:
+        return t.gettext("today by {time}").format(time=clock)
+    if today is not None and spoken.day == today + timedelta(days=1):
+        return t.gettext("tomorrow by {time}").format(time=clock)
+    return t.gettext("by {time} on {day}").format(time=clock, day=t.format_day(spoken.day))
 
 
 def accepted(t: Translator, service: ServiceDefinition, due: str) -> str:
@@ -292,11 +338,11 @@ def accepted(t: Translator, service: ServiceDefinition, due: str) -> str:
         filter(
             None,
             (
-                t.gettext("Thank you. Your referral to {service} is sent.").format(
+                t.gettext("Thank you. {service} has your referral.").format(
                     service=service_name(t, service)
                 ),
                 next_step,
-                t.gettext("We will contact you by {due}.").format(due=due),
+                t.gettext("We will contact you {due}.").format(due=due),
             ),
         )
     )
@@ -305,27 +351,25 @@ def accepted(t: Translator, service: ServiceDefinition, due: str) -> str:
 def needs_review(t: Translator, service: ServiceDefinition, due: str) -> str:
     """Acknowledgement when a person must decide."""
     return t.gettext(
-        "Thank you. A member of the {service} team will look at your answers "
-        "and contact you by {due}."
+        "Thank you. Someone from {service} will look at your answers and contact you {due}."
     ).format(service=service_name(t, service), due=due)
 
 
 def not_accepted(
     t: Translator,
     service: ServiceDefinition,
-    explanations: list[str],
-    signposts: list[str],
+    explanation: str,
+    signpost: str | None,
     due: str,
 ) -> str:
-    """Kind explanation, where else to go, and that a person will check."""
-    parts = [t.gettext("Thank you for your answers.")]
-    parts += explanations
-    if signposts:
-        parts.append(t.gettext("You could contact: {places}.").format(places="; ".join(signposts)))
+    """The reason in plain words (a refusing rule's explanation starts with "Sorry"), one
+    place to go, and that a person will check."""
+    parts = [explanation]
+    if signpost:
+        parts.append(t.gettext("You could contact {place}.").format(place=signpost))
     parts.append(
         t.gettext(
-            "A person from {service} will check this and contact you by {due}. "
-            "Reply PERSON to ask for someone sooner."
+            "{service} will check this and contact you {due}. Reply PERSON to talk sooner."
         ).format(service=service_name(t, service), due=due)
     )
     return " ".join(parts)
@@ -335,8 +379,8 @@ def person_requested(t: Translator, service: ServiceDefinition, text_only: bool 
     """Reply to PERSON: what was really done, and where help is today. No deadline."""
     if text_only:
         return t.gettext(
-            "We have asked someone from {service} to text you. If you need help today, "
-            "text SHOUT to 85258, or in danger text 999 if you have registered with emergencySMS."
+            "We have asked someone from {service} to text you. For help today, text SHOUT to "
+            "85258. In danger, text 999 if registered with emergencySMS."
         ).format(service=service_name(t, service))
     return t.gettext(
         "We have asked someone from {service} to contact you. If you need help today, "
@@ -355,7 +399,7 @@ def data_request(t: Translator, service: ServiceDefinition) -> str:
 def already_done(t: Translator, service: ServiceDefinition, due: str) -> str:
     """A message after the referral was made."""
     return t.gettext(
-        "Your referral to {service} is with us. We will contact you by {due}. "
+        "Your referral to {service} is with us. We will contact you {due}. "
         "Reply RESTART to make a new referral."
     ).format(service=service_name(t, service), due=due)
 
@@ -413,10 +457,9 @@ def decision_not_accepted(
     t: Translator, service: ServiceDefinition, explanations: list[str], signposts: list[str]
 ) -> str:
     """Staff recorded that the service cannot help: why, in plain words, and where to go."""
+    # Each refusing rule's explanation starts with "Sorry".
     parts = [
-        t.gettext(
-            "Sorry, {service} has looked at your referral and cannot offer you support."
-        ).format(service=service_name(t, service))
+        t.gettext("{service} has looked at your referral.").format(service=service_name(t, service))
     ]
     parts += explanations
     if signposts:

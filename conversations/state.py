@@ -28,7 +28,8 @@ class ConversationState:
     consent_at: str | None = None
     choosing_language: bool = False
     referral_id: int | None = None
-    due_text: str | None = None
+    due_text: str | None = None  # the promise as said (older states); due_at wins
+    due_at: str | None = None  # the exact first-contact deadline, ISO 8601
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -77,6 +77,15 @@ def check_service(path: Path) -> int:
                 f"{path}:{rule.line}: warning: rule {rule.reason!r} names no seed clause, "
                 "so it gives needs_review instead of not_accepted"
             )
+    # A signpost with no way to reach it is only a name: the provider fills these in.
+    for rule in definition.rules:
+        for key in rule.signpost:
+            contact = definition.contacts[key]
+            if not (contact.phone or contact.text or contact.website):
+                print(
+                    f"{path}:{rule.line}: warning: signpost {key!r} of rule {rule.reason!r} "
+                    "has no phone, text or website filled in"
+                )
     return 0
 
 

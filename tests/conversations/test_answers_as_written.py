@@ -131,7 +131,7 @@ def test_a_multi_choice_reask_says_one_or_more_and_skip_where_allowed() -> None:
     person.send("whatever")
     (reask,) = person.texts()
     assert "one or more" in reask
-    assert "1 Text messages only" in reask
+    assert "1 Text only" in reask
     assert "SKIP" in reask
 
 

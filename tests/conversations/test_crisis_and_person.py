@@ -91,7 +91,7 @@ def test_person_after_crisis_words_before_consent_asks_someone_to_get_in_touch()
 
 def test_person_is_contacted_by_text_when_they_chose_text_only() -> None:
     person = Person(SERVICE)
-    person.start({**KIRKLEES, "communication_needs": "1"})  # 1 Text messages only
+    person.start({**KIRKLEES, "communication_needs": "1"})  # 1 Text only
     assert person.last.referral is not None
     person.send("I feel like I want to die")
     assert "CONTINUE" not in person.texts()[-1]  # nothing left to carry on with

@@ -37,10 +37,11 @@ ORDER = (
     "postcode",
     "postcode_council",  # only for a boundary or unlisted district
     "mental_health_need",
-    "carer_of_someone_with_mh_need",
+    "carer_of_someone_with_mh_need",  # only without a need of their own (either will do)
     "needs_personal_care",
     "personal_carer_attends",  # only with personal-care needs
-    "referral_source",
+    "professional_suggested",  # not when a professional refers
+    "referral_source",  # only when a professional suggested or refers
     "reason_for_referral",
     "urgent",
     "other_needs",
@@ -55,9 +56,8 @@ ELIGIBLE = {
     "age": "30",
     "postcode": "DE1 1AA",  # Derby city centre
     "mental_health_need": "yes",
-    "carer_of_someone_with_mh_need": "no",
     "needs_personal_care": "no",
-    "referral_source": "1",  # no one: my own idea
+    "professional_suggested": "no",  # my own idea
     "reason_for_referral": "Feeling low and alone",
     "urgent": "no",
     "other_needs": "5",  # none of these
@@ -90,8 +90,9 @@ def test_derby_city_resident_is_accepted_with_72_hours_and_7_working_days(kith: 
     assert answers["age"] == 30
     assert answers["postcode"] == "DE1 1AA"
     assert answers["mental_health_need"] is True
-    assert answers["carer_of_someone_with_mh_need"] is False
-    assert answers["referral_source"] == "self"
+    assert "carer_of_someone_with_mh_need" not in answers  # a need of their own is enough
+    assert answers["professional_suggested"] is False
+    assert "referral_source" not in answers  # the referrer is the source: self
     assert answers["consent_share"] is True
     assert answers["first_name"] == "Sam"
     assert answers["communication_needs"] == ["text_only"]
@@ -142,7 +143,7 @@ def test_17_year_old_not_in_transition_is_not_accepted(kith_sqlite: Kith) -> Non
     assert set(referral["answers"]) == {"referrer", "age", "in_transition"}
     text = outcome_text(replies)
     assert "18 or over" in text
-    assert_signposted_without_invented_contacts(text, "CAMHS", "young carers service in Derby")
+    assert_signposted_without_invented_contacts(text, "support for young people")
 
 
 def test_18_year_old_is_accepted_without_the_transition_question(kith_sqlite: Kith) -> None:
@@ -179,9 +180,7 @@ def test_no_mental_health_need_and_not_a_carer_is_not_accepted(kith_sqlite: Kith
     assert referral["outcome"] == "not_accepted"
     assert referral["reasons"] == ["no_mental_health_need"]
     assert "needs_personal_care" not in asked(replies)  # ended at once
-    assert_signposted_without_invented_contacts(
-        outcome_text(replies), "your GP", "Derby City Council adult social care"
-    )
+    assert_signposted_without_invented_contacts(outcome_text(replies), "your GP")
 
 
 @pytest.mark.parametrize(
@@ -260,18 +259,18 @@ def test_other_needs_get_reasonable_adjustments_not_exclusion(kith_sqlite: Kith)
 def test_referral_sources_of_the_seed_and_a_professional_referral(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat(
         SERVICE,
-        conversation(referrer="3", person_agrees_to_referral="yes", referral_source="5"),
+        conversation(referrer="3", person_agrees_to_referral="yes", referral_source="2"),
         clock=FRIDAY_5PM,
     )
     sources = next(r for r in replies if r["field"] == "referral_source")
-    # 3.7.1.3: self, GP, OT, CPN, social worker, enablement worker, the inpatient units,
-    # EMAS, 111, police, probation, voluntary sector; plus family and anything else.
+    # 3.7.1.3: GP, OT, CPN, social worker, enablement worker, the inpatient units, EMAS,
+    # 111, police, probation, voluntary sector, and anything else; self and family are
+    # the referrer when no professional suggested it.
+    assert "professional_suggested" not in asked(replies)
     assert [c["key"] for c in sources["choices"]] == [
-        "self",
-        "family_or_friend",
         "gp",
-        "occupational_therapist",
         "cpn",
+        "occupational_therapist",
         "social_worker",
         "enablement_worker",
         "inpatient_unit",
@@ -330,3 +329,18 @@ def test_optional_answers_can_be_skipped(kith_sqlite: Kith) -> None:
     assert referral["outcome"] == "accepted"
     for name in ("reason_for_referral", "other_needs", "first_name", "communication_needs"):
         assert name not in referral["answers"]
+
+
+def test_a_professional_who_suggested_it_is_asked_about_in_a_short_list(
+    kith_sqlite: Kith,
+) -> None:
+    """3.7.1.3: referral sources include GPs and CPNs; the 14 in two short steps."""
+    replies = kith_sqlite.chat(
+        SERVICE, conversation(professional_suggested="yes", referral_source="1"), clock=FRIDAY_5PM
+    )
+    question = next(r["text"] for r in replies if r["field"] == "professional_suggested")
+    assert question.startswith("Did a professional")
+    referral = only_referral(kith_sqlite)
+    assert referral["outcome"] == "accepted"
+    assert referral["answers"]["professional_suggested"] is True
+    assert referral["answers"]["referral_source"] == "gp"

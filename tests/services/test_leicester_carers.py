@@ -137,15 +137,15 @@ def test_non_urgent_initial_response_within_two_working_days(
 @pytest.mark.parametrize(
     ("clock", "due", "day"),
     [
-        # During core hours on a working day: the same day, by 5pm.
-        (TUESDAY_10AM, "2026-04-14T17:00:00+01:00", "Tuesday 14 April"),
-        ("2026-04-14T16:59:00+01:00", "2026-04-14T17:00:00+01:00", "Tuesday 14 April"),
+        # During core hours on a working day: the same day, by 5pm (said as people do).
+        (TUESDAY_10AM, "2026-04-14T17:00:00+01:00", "today by 5pm"),
+        ("2026-04-14T16:59:00+01:00", "2026-04-14T17:00:00+01:00", "today by 5pm"),
         # Outside office hours: the next working day, by 5pm.
-        ("2026-04-17T18:00:00+01:00", "2026-04-20T17:00:00+01:00", "Monday 20 April"),
-        ("2026-04-18T12:00:00+01:00", "2026-04-20T17:00:00+01:00", "Monday 20 April"),
-        ("2026-04-14T20:00:00+01:00", "2026-04-15T17:00:00+01:00", "Wednesday 15 April"),
+        ("2026-04-17T18:00:00+01:00", "2026-04-20T17:00:00+01:00", "by 5pm on Monday 20 April"),
+        ("2026-04-18T12:00:00+01:00", "2026-04-20T17:00:00+01:00", "by 5pm on Monday 20 April"),
+        ("2026-04-14T20:00:00+01:00", "2026-04-15T17:00:00+01:00", "tomorrow by 5pm"),
         # Thursday evening before Easter: not Good Friday or Easter Monday (9.13).
-        ("2026-04-02T17:30:00+01:00", "2026-04-07T17:00:00+01:00", "Tuesday 7 April"),
+        ("2026-04-02T17:30:00+01:00", "2026-04-07T17:00:00+01:00", "by 5pm on Tuesday 7 April"),
     ],
 )
 def test_urgent_situation_same_day_or_next_working_day_outside_office_hours(

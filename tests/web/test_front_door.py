@@ -36,7 +36,7 @@ from tests.web.test_sms_webhook import (
 )
 
 ROUTES = ["/sms/twilio", "/sms/twilio/status"]
-FIRST_QUESTION = "Is that OK?"  # the consent question every Kirklees conversation opens with
+FIRST_QUESTION = "OK? Reply YES or NO."  # the consent question every Kirklees conversation opens with
 
 
 @pytest.fixture

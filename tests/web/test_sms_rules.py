@@ -120,7 +120,7 @@ async def test_sms_6_6c_caring_ended_long_ago_acknowledges_the_loss(
     assert made["outcome"] == "not_accepted"
     assert made["reasons"] == ["caring_ended_12_months_or_more"]
     last = str(twilio.messages[-1]["body"])
-    assert "sorry for your loss" in last and "bereavement support" in last
+    assert "Sorry for your loss" in last and "bereavement support" in last
 
 
 async def test_sms_4_1_3_placed_outside_thurrock_to_be_rehoused_there_is_accepted(

@@ -41,7 +41,7 @@ SM_SID = re.compile(r"^SM[0-9a-f]{32}$")
 
 # A whole Kirklees carers conversation, and the question each answer brings next.
 CONVERSATION = [
-    ("hello", "Is that OK?"),
+    ("hello", "OK? Reply YES or NO."),
     ("yes", "Who is this referral for?"),
     ("1", "How old are you?"),
     ("45", "unpaid help"),
@@ -284,7 +284,7 @@ async def test_signature_is_checked_against_the_public_url(
         accepted = await kith.post_form("/sms/twilio", form, signed_url=public + "/sms/twilio")
         assert accepted.status == 200
         await kith.deliver()
-        assert "Is that OK?" in last_body(twilio)
+        assert "OK? Reply YES or NO." in last_body(twilio)
         # The refused request did not use up the MessageSid.
         assert await kith.count("inbound_messages") == 1
         # With a public URL, Twilio is asked to call back with delivery status.
@@ -333,7 +333,7 @@ async def test_empty_body_gets_the_first_reply_then_a_polite_reask(
     assert response.status == 200
     await kith.deliver()
     assert twilio.messages[0]["body"].startswith("Carers Options:")
-    assert "Is that OK?" in last_body(twilio)
+    assert "OK? Reply YES or NO." in last_body(twilio)
 
     await kith.answer(["yes"])
     response = await kith.sms("")
@@ -486,7 +486,7 @@ async def test_an_unclaimed_to_number_with_no_default_gets_the_service_menu(
         response = await kith.sms(number, to="+447700900999")
         assert response.status == 200
         await kith.deliver()
-        assert "Is that OK?" in last_body(twilio)
+        assert "OK? Reply YES or NO." in last_body(twilio)
         rows = await kith.rows("SELECT service_id FROM participants WHERE address = :a", a=ADDRESS)
         assert [r.service_id for r in rows] == [SERVICE]
 
@@ -495,7 +495,7 @@ async def test_an_unclaimed_to_number_with_no_default_gets_the_service_menu(
         response = await kith.sms("hello", sender=other, to=claimed)
         assert response.status == 200
         await kith.deliver()
-        assert twilio.bodies_to(other)[-1].endswith("Is that OK? Reply YES or NO.")
+        assert twilio.bodies_to(other)[-1].endswith("OK? Reply YES or NO.")
         rows = await kith.rows(
             "SELECT service_id FROM participants WHERE address = :a", a=f"sms:{other}"
         )

@@ -38,7 +38,7 @@ async def test_a_picture_with_no_text_before_anything_else_is_asked_for_in_words
 ) -> None:
     replies = await bodies_after(sms, "", media=2)
     assert replies[0] == "We can't see pictures. Please reply in words."
-    assert "Is that OK?" in replies[-1]
+    assert "OK? Reply YES or NO." in replies[-1]
 
 
 async def test_after_stop_only_start_unstop_or_yes_opt_back_in_on_sms(sms: Running) -> None:
