@@ -36,7 +36,8 @@ from tests.web.test_sms_webhook import (
 )
 
 ROUTES = ["/sms/twilio", "/sms/twilio/status"]
-FIRST_QUESTION = "OK? Reply YES or NO."  # the consent question every Kirklees conversation opens with
+# The consent question every Kirklees conversation opens with.
+FIRST_QUESTION = "OK? Reply YES or NO."
 
 
 @pytest.fixture
