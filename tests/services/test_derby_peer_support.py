@@ -32,6 +32,7 @@ CHRISTMAS_EVE = "2026-12-24T16:30:00+00:00"  # Thursday 24 December 2026
 ORDER = (
     "referrer",
     "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "age",
     "in_transition",  # only under 18
     "postcode",

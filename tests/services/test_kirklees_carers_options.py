@@ -35,6 +35,8 @@ ELIGIBLE = {
 # The order in which the questions are asked; a field is sent only when given.
 ORDER = (
     "referrer",
+    "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "age",
     "cares_significant_time",
     "cared_for_relationship",

@@ -34,6 +34,7 @@ TUESDAY = "2026-11-03T10:00:00+00:00"
 ORDER = (
     "referrer",
     "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "urgent",  # before any question that can end the conversation
     "age",
     "mental_health_need",
