@@ -29,6 +29,7 @@ from tests.services import test_kirklees_carers_options as carers
 from tests.services import test_leicester_carers as leicester
 from tests.services import test_thurrock_floating_support as thurrock
 from tests.services.conversation_helpers import (
+    Referred,
     outcome_text,
     question,
     refer_to,
@@ -52,11 +53,19 @@ MONITORING_COUNT = {
 }
 
 
-def third_party(kith: Kith, service: str, **changes: str | None) -> tuple[list[dict], dict]:
+def third_party(kith: Kith, service: str, person_phone: str) -> Referred:
     """A family member or friend (choice 2 of every service) refers someone else."""
     module = MODULES[service]
-    options = {"referrer": "2", "person_agrees_to_referral": "yes", **changes}
-    return refer_to(kith, service, module.ELIGIBLE, module.ORDER, clock=TUESDAY, **options)
+    return refer_to(
+        kith,
+        service,
+        module.ELIGIBLE,
+        module.ORDER,
+        clock=TUESDAY,
+        referrer="2",
+        person_agrees_to_referral="yes",
+        person_phone=person_phone,
+    )
 
 
 # -- someone else's referral: their number and their agreement --------------------------
@@ -171,9 +180,7 @@ def test_monitoring_follows_the_acknowledgement_with_its_count(
     kith_sqlite: Kith, service: str
 ) -> None:
     module = MODULES[service]
-    replies, referral = refer_to(
-        kith_sqlite, service, module.ELIGIBLE, module.ORDER, clock=TUESDAY
-    )
+    replies, referral = refer_to(kith_sqlite, service, module.ELIGIBLE, module.ORDER, clock=TUESDAY)
     assert referral["outcome"] == "accepted"
     ack = replies.index(next(r for r in replies if r["text"] == outcome_text(replies)))
     after = replies[ack + 1 :]
@@ -188,7 +195,7 @@ def test_monitoring_follows_the_acknowledgement_with_its_count(
     assert any(c["key"] == "prefer_not_to_say" for c in first["choices"])
 
 
-def carers_then(kith: Kith, *monitoring: str) -> tuple[list[dict], dict]:
+def carers_then(kith: Kith, *monitoring: str) -> Referred:
     """An eligible Kirklees carer's referral, then these monitoring answers."""
     lines = carers.conversation()
     replies = kith.chat("kirklees-carers-options", [*lines, *monitoring], clock=TUESDAY)
