@@ -204,8 +204,11 @@ def carers_then(kith: Kith, *monitoring: str) -> Referred:
 
 
 def test_monitoring_answers_are_added_to_the_stored_referral(kith_sqlite: Kith) -> None:
-    _, before = carers_then(kith_sqlite)
-    replies, referral = carers_then(kith_sqlite, "prefer not to say", "white", "2", "3")
+    _, before = carers_then(kith_sqlite)  # stored and acknowledged; gender asked
+    replies = kith_sqlite.chat(
+        "kirklees-carers-options", ["prefer not to say", "white", "2", "2"], clock=TUESDAY
+    )
+    (referral,) = kith_sqlite.referrals()
     answers = referral["answers"]
     assert answers["gender"] == "prefer_not_to_say"
     assert answers["ethnicity"] == "white"
