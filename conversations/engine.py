@@ -247,8 +247,8 @@ class Engine:
             return self._person(t, state, now, text)
         # BACK
         if state.phase in FINISHED:
-            back = [Reply(say.back_after_end(t, self.service))]
-            return StepResult(state, back + self._ask_current(t, state) * (state.phase != DONE))
+            # An open monitoring question stays open: the person may still answer it.
+            return StepResult(state, [Reply(say.back_after_end(t, self.service))])
         if state.phase == QUESTION and state.history and not state.paused:
             previous = state.history.pop()
             state.answers.pop(previous, None)
