@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Kith
-from tests.services.conversation_helpers import conversation_lines, only_referral
+from tests.services.conversation_helpers import conversation_lines, only_referral, outcome_text
 
 SERVICE = "kirklees-carers-options"
 THURSDAY_BEFORE_EASTER = "2026-04-02T15:00:00+01:00"
@@ -74,7 +74,7 @@ def test_eligible_carer_is_accepted_with_deadlines_from_the_seed(kith: Kith) -> 
     assert referral["answers"]["cared_for_relationship"] == "family"
     assert referral["answers"]["first_name"] == "Sam"
     assert referral["priority"] == []
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Thursday 9 April" in final
     assert "mental health" not in final.lower()  # discreet by default
 
