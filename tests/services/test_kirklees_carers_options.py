@@ -120,7 +120,7 @@ def test_postcode_straddling_the_boundary_needs_review_not_refusal(kith_sqlite: 
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["carer_postcode_on_boundary"]
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 @pytest.mark.parametrize(
