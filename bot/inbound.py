@@ -245,6 +245,12 @@ class InboundHandler:
             )
             if result.state is not None:
                 result.state.referral_id = handled.referral_id
+        if result.monitoring:
+            # Optional monitoring answers join the stored referral, one by one, so a
+            # person who stops midway keeps what they gave.
+            stored = result.state.referral_id if result.state else None
+            if stored is not None:
+                store.add_referral_answers(stored, result.monitoring)
         if result.consent_declined:
             store.count_event(service_id, "consent_declined", now)
         if result.state is None and not opted_out:

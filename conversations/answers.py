@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.core.phone import read_phone
 from conversations.areas import normalise_postcode
 
 MAX_TEXT_LENGTH = 1600  # one long SMS (Twilio joins up to 10 segments)
@@ -199,6 +200,14 @@ def parse_postcode(text: str) -> str:
     if postcode is None:
         raise InvalidAnswer("postcode")
     return postcode
+
+
+def parse_phone(text: str) -> str:
+    """A phone number in E.164 (`+447700900123`), from any usual way of writing one."""
+    number = read_phone(text)
+    if number is None:
+        raise InvalidAnswer("phone")
+    return number
 
 
 _DATE_FORMATS = ("%d %m %Y", "%d %m %y", "%Y %m %d", "%d %B %Y", "%d %b %Y")

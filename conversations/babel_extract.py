@@ -15,7 +15,7 @@ from conversations.yamlfile import LinedDict, LinedList, load_yaml
 
 Message = tuple[int, str, str, list[str]]
 
-_TOP = ("name", "short_name", "accepted_next_step")
+_TOP = ("name", "short_name", "accepted_next_step", "consent_note")
 _QUESTION = ("prompt", "prompt_other")
 
 
@@ -44,7 +44,7 @@ def messages_of(data: LinedDict) -> Iterator[Message]:
     for line in data.get("local_crisis_lines") or []:
         if isinstance(line, str):
             yield data.line_of("local_crisis_lines"), "gettext", line, ["local crisis line"]
-    for question in _items(data, "questions"):
+    for question in [*_items(data, "questions"), *_items(data, "monitoring")]:
         field = str(question.get("field"))
         yield from _texts(question, _QUESTION, f"question {field}")
         for choice in _items(question, "choices"):

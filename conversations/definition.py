@@ -7,7 +7,7 @@ names the file and line (`kith services check FILE`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A yes/no fact stored with a referral, from a condition over its answers and outcome.
+
+    For example Kirklees carers' `cla_requested` (seed 000 4.6, 4.9): a referral the
+    screening accepts goes on to the council's carers assessment team.
+    """
+
+    field: str
+    when: Condition
+    clause: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Deadline:
     """A response-time promise of the service, with the seed clause it comes from."""
 
@@ -116,10 +130,13 @@ class ServiceDefinition:
     area_line: int = 0
     expire_after_days: int = 7
     alert_retention_days: int = DEFAULT_ALERT_RETENTION_DAYS
+    monitoring: tuple[Question, ...] = ()  # optional, asked after the referral is stored
+    flags: tuple[Flag, ...] = ()
+    consent_note: str = ""  # said before the consent question (who else sees the answers)
 
     def question(self, field_name: str) -> Question:
-        """The question that asks `field_name`."""
-        for question in self.questions:
+        """The question (or monitoring question) that asks `field_name`."""
+        for question in (*self.questions, *self.monitoring):
             if question.field == field_name:
                 return question
         raise KeyError(field_name)
@@ -448,7 +465,13 @@ _TOP_KEYS = {
     "notes",
     "expire_after_days",
     "alert_retention_days",
+    "monitoring",
+    "flags",
+    "consent_note",
 }
+MONITORING_KINDS = ("choice", "multi")
+# A flag's condition may read the screening outcome besides the answers.
+OUTCOME_NAME = "outcome"
 
 
 def load_definition(path: Path) -> ServiceDefinition:
@@ -489,6 +512,9 @@ def load_definition(path: Path) -> ServiceDefinition:
             raise reader.fail(raw_rules.item_lines[index], "each rule must be a mapping")
         rules.append(_read_rule(reader, item, contacts))
     _check_fields_known(reader, questions, rules)
+    monitoring = _read_monitoring(reader, data, questions)
+    _check_screening_ignores(reader, monitoring, rules)
+    flags = _read_flags(reader, data, [*questions, *monitoring])
     quiet = reader.get(data, "quiet_hours", LinedDict, required=False)
     if quiet:
         reader.unknown_keys(quiet, {"start", "end"})
@@ -540,7 +566,70 @@ def load_definition(path: Path) -> ServiceDefinition:
         area_line=data.line_of("area"),
         expire_after_days=_expiry_days(reader, data),
         alert_retention_days=_retention_days(reader, data),
+        monitoring=monitoring,
+        flags=flags,
+        consent_note=reader.text(data, "consent_note", required=False) or "",
     )
+
+
+def _read_monitoring(
+    reader: _Reader, data: LinedDict, questions: list[Question]
+) -> tuple[Question, ...]:
+    """The optional monitoring questions: choices with "prefer not to say", always skippable."""
+    raw = reader.get(data, "monitoring", LinedList, required=False, default=LinedList())
+    asked = {q.field for q in questions}
+    monitoring: list[Question] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, LinedDict):
+            raise reader.fail(raw.item_lines[index], "each monitoring question must be a mapping")
+        question, _ = _read_question(reader, item)
+        if question.kind not in MONITORING_KINDS:
+            raise reader.fail(item.line_of("kind"), "a monitoring question is a choice or multi")
+        if PREFER_NOT_TO_SAY not in {c.key for c in question.choices}:
+            raise reader.fail(item.line_of("choices"), f"must offer {PREFER_NOT_TO_SAY!r}")
+        if question.field in asked:
+            raise reader.fail(item.line, f"field {question.field!r} is asked twice")
+        if question.ask_if is not None and question.ask_if.fields - asked:
+            unknown = sorted(question.ask_if.fields - asked)
+            raise reader.fail(item.line, f"ask_if reads {unknown} before asking")
+        asked.add(question.field)
+        # Every monitoring question may be skipped: SKIP ends them all.
+        monitoring.append(replace(question, optional=True))
+    return tuple(monitoring)
+
+
+def _check_screening_ignores(
+    reader: _Reader, monitoring: tuple[Question, ...], rules: list[Rule]
+) -> None:
+    """Monitoring answers come after screening and never affect it."""
+    names = {q.field for q in monitoring}
+    for rule in rules:
+        if rule.when.fields & names:
+            raise reader.fail(rule.line, f"rule {rule.reason!r} reads a monitoring answer")
+
+
+def _read_flags(reader: _Reader, data: LinedDict, questions: list[Question]) -> tuple[Flag, ...]:
+    """Facts stored with each referral, from its answers and `outcome`."""
+    raw = reader.get(data, "flags", LinedList, required=False, default=LinedList())
+    asked = {q.field for q in questions}
+    flags: list[Flag] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, LinedDict):
+            raise reader.fail(raw.item_lines[index], "each flag must be a mapping")
+        reader.unknown_keys(item, {"field", "when", "clause"})
+        name = reader.text(item, "field")
+        assert name is not None
+        if not _KEY.match(name) or name in FIELDS or name in asked or name == OUTCOME_NAME:
+            raise reader.fail(item.line_of("field"), f"flag {name!r} must be a new field name")
+        when = reader.condition(item, "when")
+        if when is None:
+            raise reader.fail(item.line, "missing required key 'when'")
+        unknown = when.fields - asked - {OUTCOME_NAME}
+        if unknown:
+            problem = f"flag {name!r} reads unasked {sorted(unknown)}"
+            raise reader.fail(item.line_of("when"), problem)
+        flags.append(Flag(name, when, reader.text(item, "clause", required=False), item.line))
+    return tuple(flags)
 
 
 def _read_sms_numbers(reader: _Reader, data: LinedDict) -> tuple[str, ...]:

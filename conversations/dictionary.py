@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Final
 
-KINDS: Final = frozenset({"choice", "yes_no", "number", "postcode", "date", "multi", "text"})
+KINDS: Final = frozenset(
+    {"choice", "yes_no", "number", "postcode", "date", "multi", "text", "phone"}
+)
 
 FIELDS: Final[dict[str, str]] = {
     "language": "choice",
     "consent": "yes_no",
     "referrer": "choice",
+    "person_phone": "phone",
     "referral_source": "choice",
     "reason_for_referral": "text",
     "age": "number",

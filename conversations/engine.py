@@ -23,6 +23,7 @@ from conversations.answers import (
     parse_date,
     parse_multi,
     parse_number,
+    parse_phone,
     parse_postcode,
     parse_text,
     parse_yes_no,
@@ -44,7 +45,14 @@ from conversations.keywords import (
     words,
 )
 from conversations.screening import DECLINED, NOT_ACCEPTED, priority_codes, screen
-from conversations.state import CONSENT, DONE, QUESTION, ConversationState
+from conversations.state import (
+    CONSENT,
+    DONE,
+    FINISHED,
+    MONITORING,
+    QUESTION,
+    ConversationState,
+)
 
 INVALID_BEFORE_OFFER = 3  # PERSON is offered once, after this many answers that did not fit
 INVALID_BEFORE_LEAVING = 5  # then the question is left unanswered (unknown) and we move on
@@ -90,6 +98,8 @@ class StepResult:
     person_requested: bool = False
     consent_declined: bool = False
     alerts: list[AlertDraft] = field(default_factory=list)
+    # Monitoring answers to add to the stored referral (state.referral_id).
+    monitoring: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:
@@ -200,6 +210,8 @@ class Engine:
             )
         if state.phase == CONSENT:
             return self._answer_consent(t, state, text, now)
+        if state.phase == MONITORING:
+            return self._answer_monitoring(t, state, text, now)
         return self._answer_question(t, state, text, now, local_authority)
 
     # -- crisis --------------------------------------------------------------------------
@@ -212,7 +224,8 @@ class Engine:
         if state is None:
             # Only the position is kept (as before consent): that the questions wait.
             state = ConversationState(service_id=self.service.id, language=lang)
-        if state.phase == DONE:
+        if state.phase in FINISHED:
+            state.phase, state.position = DONE, None  # no monitoring questions after this
             replies.append(Reply(say.crisis_person(t, self.service)))
         else:
             state.paused = True
@@ -239,7 +252,8 @@ class Engine:
         if word is Word.DELETE:
             return self._delete(t, state)
         # BACK
-        if state.phase == DONE:
+        if state.phase in FINISHED:
+            # An open monitoring question stays open: the person may still answer it.
             return StepResult(state, [Reply(say.back_after_end(t, self.service))])
         if state.phase == QUESTION and state.history and not state.paused:
             previous = state.history.pop()
@@ -260,7 +274,8 @@ class Engine:
         text_only = isinstance(needs, list) and "text_only" in needs
         alert = AlertDraft("person_requested", text, text_only)
         reply = Reply(say.person_requested(t, self.service, text_only))
-        if state.phase == DONE:
+        if state.phase in FINISHED:
+            state.phase, state.position = DONE, None
             return StepResult(state, [reply], person_requested=True, alerts=[alert])
         if state.phase == CONSENT or state.consent_at is None:
             if state.paused:
@@ -353,6 +368,8 @@ class Engine:
             return [self._consent(t)]
         if state.phase == DONE or state.position is None:
             return [Reply(say.already_done(t, self.service, self._due(t, state)))]
+        if state.phase == MONITORING:
+            return [self._ask(t, self._current(state), state)]
         question = self._current(state)
         pending = state.confirming
         if pending is not None and pending.get("field") == question.field:
@@ -405,6 +422,8 @@ class Engine:
             return parse_multi(text, options, labels)
         if question.kind == "postcode":
             return parse_postcode(text)
+        if question.kind == "phone":
+            return parse_phone(text)
         if question.kind == "date":
             return parse_date(text, now.date())
         return parse_text(text)
@@ -554,6 +573,11 @@ class Engine:
     ) -> StepResult:
         """Re-ask; offer PERSON once after three misses; after five, leave the question."""
         state.invalid += 1
+        if state.phase == MONITORING and state.invalid >= INVALID_BEFORE_LEAVING:
+            self._new_question(state)
+            result = self._next_monitoring(t, state)
+            result.replies.insert(0, Reply(say.left_unanswered(t)))
+            return result
         if state.phase == QUESTION and state.invalid >= INVALID_BEFORE_LEAVING:
             question = self._current(state)
             self._new_question(state)
@@ -600,6 +624,8 @@ class Engine:
         outcome, reasons = result.outcome, result.reasons
         if forced_review is not None and outcome != NOT_ACCEPTED:
             outcome, reasons = "needs_review", (*reasons, forced_review)
+        for flag in self.service.flags:
+            answers[flag.field] = flag.when.evaluate({**answers, "outcome": outcome}, self.area)
         priority = priority_codes(self.service, answers)
         urgent = answers.get("urgent") is True
         deadlines = self.service.deadlines
@@ -647,6 +673,70 @@ class Engine:
                 f"{text}\n{say.out_of_hours(t, self.service)}", purpose="acknowledgement"
             )
             result.alerts.append(AlertDraft("urgent"))
+        if draft.outcome != NOT_ACCEPTED:
+            self._start_monitoring(t, state, result)
+        return result
+
+    # -- monitoring, after the referral is stored ------------------------------------------
+
+    def _monitoring_due(self, state: ConversationState) -> list[Question]:
+        """The monitoring questions still to ask, in order (their ask_if holding now)."""
+        fields = [q.field for q in self.service.monitoring]
+        start = fields.index(state.position) + 1 if state.position in fields else 0
+        return [
+            q
+            for q in self.service.monitoring[start:]
+            if q.ask_if is None or q.ask_if.evaluate(state.answers, self.area)
+        ]
+
+    def _start_monitoring(
+        self, t: Translator, state: ConversationState, result: StepResult
+    ) -> None:
+        """After the acknowledgement: how many optional questions, and the first of them.
+
+        Not after a refusal: someone just told "no" is not asked for more.
+        """
+        due = self._monitoring_due(state)
+        if not due:
+            return
+        state.phase, state.position = MONITORING, due[0].field
+        first = self._ask(t, due[0], state)
+        intro = say.monitoring_intro(t, len(due))
+        result.replies.append(
+            Reply(f"{intro}\n{first.text}", first.field, first.kind, first.choices)
+        )
+
+    def _next_monitoring(self, t: Translator, state: ConversationState) -> StepResult:
+        due = self._monitoring_due(state)
+        if not due:
+            state.phase, state.position = DONE, None
+            return StepResult(state, [Reply(say.monitoring_thanks(t))])
+        state.position = due[0].field
+        return StepResult(state, [self._ask(t, due[0], state)])
+
+    def _answer_monitoring(
+        self, t: Translator, state: ConversationState, text: str, now: datetime
+    ) -> StepResult:
+        """One monitoring answer, added to the stored referral; SKIP ends them all."""
+        question = self._current(state)
+        try:
+            value = self._parse(t, question, text, now)
+        except InvalidAnswer as problem:
+            problem_code = "choice" if isinstance(problem, AmbiguousAnswer) else str(problem)
+            reask = Reply(
+                say.reask(t, question, problem_code),
+                field=question.field,
+                kind=question.kind,
+                choices=self._ask(t, question, state).choices,
+            )
+            return self._invalid(t, state, reask, now)
+        self._new_question(state)
+        if value is None:  # SKIP: no more monitoring questions
+            state.phase, state.position = DONE, None
+            return StepResult(state, [Reply(say.monitoring_stopped(t))])
+        state.answers[question.field] = value
+        result = self._next_monitoring(t, state)
+        result.monitoring[question.field] = value
         return result
 
     def _signpost(self, t: Translator, rule: Rule, draft: ReferralDraft) -> str | None:

@@ -99,6 +99,10 @@ class Translator:
         """`message` in this language (English when not translated)."""
         return self._translations.gettext(message)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """`singular` or `plural`, as `count` needs, in this language."""
+        return self._translations.ngettext(singular, plural, count)
+
     def format_day(self, moment: date | datetime) -> str:
         """A date as a person says it: `Thursday 9 April`."""
         return format_date(moment, "EEEE d MMMM", locale=self.code)

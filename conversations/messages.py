@@ -64,11 +64,18 @@ def estimated_minutes(service: ServiceDefinition) -> int:
 
 
 def consent_prompt(t: Translator, service: ServiceDefinition) -> str:
-    """The consent question: what is kept, who sees it, how to see or delete it."""
-    return t.gettext(
+    """The consent question: what is kept, who sees it, how to see or delete it.
+
+    A service's `consent_note` (who else the referral goes to) is said first, so that
+    the question the person answers is still the last thing they read.
+    """
+    question = t.gettext(
         "We keep your answers and number so {service} can contact you. Only its staff see "
         "them. You can ask to see or delete them. OK? Reply YES or NO."
     ).format(service=service_name(t, service))
+    if service.consent_note:
+        return f"{t.gettext(service.consent_note)}\n{question}"
+    return question
 
 
 def consent_declined(t: Translator, service: ServiceDefinition) -> str:
@@ -185,6 +192,10 @@ def _reask_line(t: Translator, question: Question, problem: str) -> str:
         )
     if problem == "date":
         return t.gettext("Sorry, please reply with a date, for example 25/12/1980.")
+    if problem == "phone":
+        return t.gettext("Sorry, please reply with a phone number, for example {example}.").format(
+            example=example or "07700 900123"
+        )
     if problem == "text_long":
         return t.gettext("Sorry, that is a bit long. Please use 1,600 characters or fewer.")
     return t.gettext("Sorry, please reply with a few words.")
@@ -465,3 +476,22 @@ def decision_not_accepted(
     if signposts:
         parts.append(t.gettext("You could contact: {places}.").format(places="; ".join(signposts)))
     return " ".join(parts)
+
+
+def monitoring_intro(t: Translator, count: int) -> str:
+    """Said once, before the optional monitoring questions (after the acknowledgement)."""
+    return t.ngettext(
+        "{count} optional question helps us check we reach everyone. Reply SKIP to stop.",
+        "{count} optional questions help us check we reach everyone. Reply SKIP to stop.",
+        count,
+    ).format(count=count)
+
+
+def monitoring_thanks(t: Translator) -> str:
+    """After the last monitoring answer."""
+    return t.gettext("Thank you. That is all.")
+
+
+def monitoring_stopped(t: Translator) -> str:
+    """After SKIP at a monitoring question: no more of them."""
+    return t.gettext("That's fine. We will not ask any more. Your referral is not affected.")

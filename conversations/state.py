@@ -8,6 +8,8 @@ from typing import Any
 CONSENT = "consent"
 QUESTION = "question"
 DONE = "done"
+MONITORING = "monitoring"  # the referral is stored; optional monitoring questions follow
+FINISHED = frozenset({DONE, MONITORING})  # a referral was stored: nothing left to lose
 
 
 @dataclass

@@ -16,7 +16,7 @@ from conversations import messages as say
 from conversations.i18n import translator
 from conversations.menu import MENU_MARKER
 from conversations.registry import Registry
-from conversations.state import DONE, ConversationState
+from conversations.state import FINISHED, ConversationState
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
             continue
         state = ConversationState.from_json(row.state)
         service = registry.services.get(state.service_id)
-        if service is not None and state.phase != DONE and not row.opted_out:
+        if service is not None and state.phase not in FINISHED and not row.opted_out:
             t = translator(state.language)
             notice = OutboundRow(
                 row.channel,

@@ -15,11 +15,15 @@ VIEWS = ("open", "all", "overdue", "due_today")
 
 
 def phone_of(address: str, answers: dict[str, Any]) -> str | None:
-    """The person's phone number in E.164: their SMS address, or the number they gave."""
-    if address.startswith("sms:"):
-        return address[4:]
+    """The person's phone number in E.164: the number given for them, or their SMS address.
+
+    In a referral made for someone else the SMS address is the referrer's, so the
+    person's own number (`person_phone`) comes first.
+    """
     given = answers.get("person_phone") or answers.get("phone")
-    return given if isinstance(given, str) else None
+    if isinstance(given, str):
+        return given
+    return address[4:] if address.startswith("sms:") else None
 
 
 def flags_of(row: Referral, alerts: list[Alert]) -> list[str]:

@@ -223,6 +223,22 @@ class SqlStore(SqlOutbox):
         )
         return referral_id
 
+    def add_referral_answers(self, referral_id: int, answers: dict[str, Any]) -> None:
+        """Add answers to a stored referral (optional monitoring); nothing else changes.
+
+        The row is read and written in this transaction; the person's messages are
+        handled one at a time, so no other writer adds answers to it meanwhile.
+        """
+        row = self.conn.execute(
+            select(referrals.c.answers).where(referrals.c.id == referral_id)
+        ).first()
+        if row is None:
+            return  # deleted by staff (a data request) meanwhile: keep nothing
+        merged = {**dict(row.answers), **answers}
+        self.conn.execute(
+            update(referrals).where(referrals.c.id == referral_id).values(answers=merged)
+        )
+
     def add_history(
         self, referral_id: int, status: str, note: str | None, now: datetime, by: str
     ) -> None:

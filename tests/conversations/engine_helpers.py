@@ -90,7 +90,8 @@ class Person:
         """Answer each question asked from `answers` until `stop_at` is asked (or the end)."""
         for _ in range(40):
             asked = self.asking()
-            if asked is None or asked == stop_at:
+            # The referral stored is the end (optional monitoring questions may follow).
+            if asked is None or asked == stop_at or self.last.referral is not None:
                 return
             self.send("yes" if asked == "consent" else answers[asked])
         raise AssertionError("the conversation did not end")

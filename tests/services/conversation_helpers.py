@@ -70,8 +70,13 @@ def refer_to(
         # A refusal that rests on one typed number is confirmed first (issue 10, 5): YES.
         lines.append("yes")
     replies = kith.chat(service, lines, address=address, clock=clock)
+    # The optional monitoring questions that follow the acknowledgement are not the
+    # referral's questions (tests/services/test_consent_and_monitoring.py covers them).
+    later = {q.field for q in load_services()[service].monitoring}
     asked: list[str] = []
     for reply in replies:
+        if reply["field"] in later:
+            continue
         if reply["field"] not in (None, "consent") and reply["field"] not in asked[-1:]:
             asked.append(reply["field"])
     assert asked == fields

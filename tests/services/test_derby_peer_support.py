@@ -32,6 +32,7 @@ CHRISTMAS_EVE = "2026-12-24T16:30:00+00:00"  # Thursday 24 December 2026
 ORDER = (
     "referrer",
     "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "age",
     "in_transition",  # only under 18
     "postcode",
@@ -98,7 +99,7 @@ def test_derby_city_resident_is_accepted_with_72_hours_and_7_working_days(kith: 
     assert answers["communication_needs"] == ["text_only"]
     assert "in_transition" not in asked(replies)  # only asked under 18
     assert "personal_carer_attends" not in asked(replies)
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Monday 30 November" in final
     # Discreet by default: the acknowledgement names neither mental health nor recovery.
     assert "mental health" not in final.lower()

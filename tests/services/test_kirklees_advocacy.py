@@ -31,6 +31,8 @@ MEETING_DUE = "2026-05-18T23:59:59+01:00"
 # The order in which the seed's questions are asked; a field is sent only when given.
 ORDER = (
     "referrer",
+    "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "referral_source",
     "age",
     "in_custody",  # before the postcode: a prison is seldom in Kirklees (4.19)

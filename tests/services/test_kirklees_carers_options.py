@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Kith
-from tests.services.conversation_helpers import conversation_lines, only_referral
+from tests.services.conversation_helpers import conversation_lines, only_referral, outcome_text
 
 SERVICE = "kirklees-carers-options"
 THURSDAY_BEFORE_EASTER = "2026-04-02T15:00:00+01:00"
@@ -35,6 +35,8 @@ ELIGIBLE = {
 # The order in which the questions are asked; a field is sent only when given.
 ORDER = (
     "referrer",
+    "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "age",
     "cares_significant_time",
     "cared_for_relationship",
@@ -72,7 +74,7 @@ def test_eligible_carer_is_accepted_with_deadlines_from_the_seed(kith: Kith) -> 
     assert referral["answers"]["cared_for_relationship"] == "family"
     assert referral["answers"]["first_name"] == "Sam"
     assert referral["priority"] == []
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Thursday 9 April" in final
     assert "mental health" not in final.lower()  # discreet by default
 
@@ -118,7 +120,7 @@ def test_postcode_straddling_the_boundary_needs_review_not_refusal(kith_sqlite: 
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["carer_postcode_on_boundary"]
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 @pytest.mark.parametrize(

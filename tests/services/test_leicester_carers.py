@@ -35,6 +35,8 @@ RESPONSE_DUE = "2026-04-16T23:59:59+01:00"
 
 ORDER = (
     "referrer",
+    "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "referral_source",
     "urgent",
     "age",

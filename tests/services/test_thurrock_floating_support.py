@@ -34,6 +34,7 @@ TUESDAY = "2026-11-03T10:00:00+00:00"
 ORDER = (
     "referrer",
     "person_agrees_to_referral",  # only when someone else refers
+    "person_phone",  # only when someone else refers
     "urgent",  # before any question that can end the conversation
     "age",
     "mental_health_need",
@@ -105,7 +106,7 @@ def test_eligible_person_is_accepted_with_48_hours_across_the_clocks_change(kith
     assert answers["communication_needs"] == ["phone"]
     assert "temporary_accommodation_elsewhere" not in asked(replies)  # only outside Thurrock
     assert "where_staying" not in asked(replies)
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Monday 26 October" in final
     assert "mental health" not in final.lower()  # discreet by default
 

@@ -91,10 +91,40 @@ async def test_sms_and_chat_store_the_same_referral(
     async with running_kith(migrated_url, twilio, KITH_DEFAULT_SERVICE=service) as kith:
         await kith.answer(lines)
         bodies = [m["body"] for m in twilio.messages]
-    assert "referral" in bodies[-1] and "contact you by" in bodies[-1]
+    ack = next(body for body in bodies if "referral" in body and "contact you by" in body)
+    # After the acknowledgement, only the optional monitoring questions (issue 10, 7).
+    assert all("optional question" in b for b in bodies[bodies.index(ack) + 1 :])
     referrals = await asyncio.to_thread(chat_then_list, migrated_url, service, lines)
     by_channel = {r["channel"]: r for r in referrals}
     assert set(by_channel) == {"sms", "console"}
     sms, chat = by_channel["sms"], by_channel["console"]
     assert sms["outcome"] == "accepted", sms
     assert {k: sms[k] for k in SAME} == {k: chat[k] for k in SAME}
+
+
+async def test_a_referral_for_someone_else_by_sms_then_monitoring(
+    migrated_url: str, twilio: TwilioFake
+) -> None:
+    """Issue 10, 7, through the signed webhook: a family member refers someone to Derby
+    (002 3.7.1.3: "with consent of the person being referred"); the person's number is
+    stored in E.164; monitoring (002 3.7.1.3, protected characteristics) follows the
+    acknowledgement, "prefer not to say" is kept as such and SKIP ends it."""
+    answers = {**derby.ELIGIBLE, "referrer": "2", "person_agrees_to_referral": "yes"}
+    answers["person_phone"] = "+44 7700 900123"
+    lines = ordered(answers, derby.ORDER)
+    async with running_kith(
+        migrated_url, twilio, KITH_DEFAULT_SERVICE="derby-peer-support"
+    ) as kith:
+        await kith.answer([*lines, "prefer not to say", "SKIP"])
+        bodies = [m["body"] for m in twilio.messages]
+        rows = await kith.rows("SELECT answers, outcome FROM referrals")
+    assert any("agree to it" in b for b in bodies)
+    assert any("phone number" in b for b in bodies)
+    assert any(b.startswith("5 optional questions") for b in bodies)
+    assert "will not ask any more" in bodies[-1]
+    ((stored, outcome),) = rows
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    assert outcome == "accepted"
+    assert stored["person_phone"] == "+447700900123"
+    assert stored["gender"] == "prefer_not_to_say"
+    assert "ethnicity" not in stored
