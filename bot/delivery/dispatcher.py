@@ -134,7 +134,7 @@ class Dispatcher:
         """Rows whose lease expired (a process died) go back to the queue (may repeat once)."""
         now = self.clock()
         self._recovered_at = now
-        return await self.database.write(lambda store: store.recover_leases(now, None))
+        return await self.database.write(lambda store: store.recover_leases(now, self.owner, False))
 
     # Sending.
 
@@ -251,7 +251,7 @@ class Dispatcher:
         """
         now = self.clock()
         self._recovered_at = now
-        await self.database.write(lambda store: store.recover_leases(now, self.owner))
+        await self.database.write(lambda store: store.recover_leases(now, self.owner, True))
         async with asyncio.TaskGroup() as feeders:
             for lane in self.lanes.values():
                 feeders.create_task(self._feed(lane, poll_seconds))

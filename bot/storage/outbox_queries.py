@@ -297,14 +297,20 @@ class SqlOutbox:
             .values(not_before=until)
         )
 
-    def recover_leases(self, now: datetime, owner: str | None) -> int:
-        """Messages whose lease expired (their process died) go back to the queue, and
-        those `owner` (a dispatcher starting again) held. A live process's lease is never
-        taken. Returns how many came back.
+    def recover_leases(self, now: datetime, owner: str, restarting: bool) -> int:
+        """Messages whose lease expired (their process died) go back to the queue.
+
+        `owner` is the dispatcher asking: its own leases are live while it runs (never
+        taken, whatever the clock says), and all come back when it starts again
+        (`restarting`). Returns how many came back.
         """
         expired = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
-        if owner is not None:
+        if restarting:
             expired = or_(expired, outbox.c.lease_owner == owner)
+        else:
+            expired = and_(
+                expired, or_(outbox.c.lease_owner.is_(None), outbox.c.lease_owner != owner)
+            )
         result = self.conn.execute(
             update(outbox)
             .where(outbox.c.status == "sending", expired)

@@ -140,11 +140,12 @@ async def test_a_429_storm_is_waited_out_as_twilio_asks(
     finally:
         await stop(task, sender)
     in_order(twilio, 6, 2)
-    last_429 = max(r.at for r in twilio.requests if r.status == 429)
     first_429 = min(r.at for r in twilio.requests if r.status == 429)
-    after = [r.at for r in twilio.requests if r.status == 201 and r.at > first_429]
-    # Retry-After: 1 paused the whole channel: nothing more was asked of Twilio for a second.
-    assert after and min(after) - last_429 >= 0.9
+    # Retry-After: 1 paused the whole channel: apart from the sends already in flight
+    # with the 429s (answered within milliseconds), nothing was asked of Twilio for a
+    # second, and then the rest went.
+    later = [r.at - first_429 for r in twilio.requests if r.at - first_429 > 0.05]
+    assert later and min(later) >= 0.9, later
 
 
 async def test_postgresql_backends_terminated_mid_dispatch_the_loop_recovers_alone(
