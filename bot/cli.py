@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("dispatch", help="run only the outbox dispatcher")
 
+    cost = commands.add_parser("sms-cost", help="SMS segments sent and their cost")
+    cost.add_argument("--service")
+    cost.add_argument("--since", metavar="YYYY-MM-DD")
+    cost.add_argument("--json", action="store_true")
+
     telegram = commands.add_parser("telegram", help="the Telegram bot")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
     polling = telegram_commands.add_parser("poll", help="fetch updates (no public URL needed)")
@@ -142,6 +147,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.telegram_command == "poll":
             return asyncio.run(telegram.poll(settings, args.once))
         return asyncio.run(telegram.set_webhook(settings))
+    if args.command == "sms-cost":
+        from bot.commands.costs import report
+
+        return asyncio.run(report(settings, args.service, args.since, args.json))
     if args.command == "dispatch":
         from bot.commands.dispatch import dispatch
 
@@ -251,7 +260,7 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-STAFF_COMMANDS = {"alerts", "outbox", "referrals"}
+STAFF_COMMANDS = {"alerts", "outbox", "referrals", "sms-cost"}
 
 
 if __name__ == "__main__":

@@ -188,6 +188,7 @@ class InboundHandler:
                 now,
                 quiet_exempt=True,
                 person_id=person_id,
+                language=language,
             )
             for text in menu.replies
         ]
@@ -275,7 +276,15 @@ class InboundHandler:
             days = self.registry.services[service_id].expire_after_days
             expires = now + timedelta(days=days) if result.state else None
             store.save_participant(participant is not None, saved, now, expires)
-        rows = [self._row(message, service_id, reply, now, person_id) for reply in result.replies]
+        said_in = (
+            result.state.language
+            if result.state
+            else (participant.language if participant else message.language_hint or "en")
+        )
+        rows = [
+            self._row(message, service_id, reply, now, person_id, said_in)
+            for reply in result.replies
+        ]
         # A message from the person never changes a referral's status: it raises an alert.
         referral_id = handled.referral_id or (result.state.referral_id if result.state else None)
         answers = result.state.answers if result.state else {}
@@ -298,6 +307,7 @@ class InboundHandler:
         reply: Reply,
         now: datetime,
         person_id: int | None,
+        language: str,
     ) -> OutboundRow:
         meta = None
         if reply.field is not None:
@@ -318,6 +328,7 @@ class InboundHandler:
             meta,
             quiet_exempt=True,
             person_id=person_id,
+            language=language,
         )
 
     def _alert(
@@ -366,6 +377,7 @@ class InboundHandler:
                     now,
                     quiet_exempt=True,
                     person_id=person_id,
+                    language="en",  # staff
                 )
             )
         return rows

@@ -56,6 +56,7 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
                 service.id,
                 release_time(now, service.quiet_hours),
                 person_id=row.person_id,
+                language=state.language,
             )
             store.queue([notice], now)
         if state.consent_at is None and service is not None:

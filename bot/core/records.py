@@ -40,6 +40,7 @@ class OutboundRow:
     # Rows made by jobs: kind, source row, its revision and moment; queued at most once.
     idempotency_key: str | None = None
     person_id: int | None = None
+    language: str | None = None  # of the person it is to (for cost reports)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class OutboxMessage:
     segments: int | None = None
     person_id: int | None = None
     erase_after_send: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)

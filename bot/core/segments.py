@@ -17,7 +17,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["GSM_BASIC", "GSM_EXTENSION", "SegmentCount", "segments"]
+__all__ = ["GSM_BASIC", "GSM_EXTENSION", "SegmentCount", "segments", "to_gsm"]
+
+# Characters with a GSM-7 character of the same meaning: typographic quotes, dashes,
+# the ellipsis and unusual spaces. One of them in a text would make the whole SMS
+# UCS-2 (70 characters a part instead of 160). Letters of other scripts are never
+# touched: an Urdu text stays Urdu.
+GSM_EQUIVALENTS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2022": "-",
+    }
+)
+
+
+def to_gsm(text: str) -> str:
+    """`text` with typographic punctuation and spaces replaced by their GSM-7 equals."""
+    return text.translate(GSM_EQUIVALENTS)
+
 
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

@@ -125,6 +125,7 @@ def _tell_refusal(
                 service_id=service.id,
                 not_before=now,
                 meta={"referral_id": row.id},
+                language=row.language,
             )
         ],
         now,

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.records import OutboundRow, OutboxMessage, QuietPlan
+from bot.core.segments import segments, to_gsm
 from bot.storage.tables import outbox, participants
 
 _QUEUE = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
@@ -52,10 +53,19 @@ def _message(row: Any) -> OutboxMessage:
 
 
 def _values(row: OutboundRow, now: datetime) -> dict[str, Any]:
+    body, encoding, parts = row.body, None, None
+    if row.channel == "sms":
+        # Stored as it is sent: typographic punctuation as GSM-7, its segments counted.
+        body = to_gsm(body)
+        count = segments(body)
+        encoding, parts = count.encoding, count.parts
     return {
         "channel": row.channel,
         "address": row.address,
-        "body": row.body,
+        "body": body,
+        "encoding": encoding,
+        "segments": parts,
+        "language": row.language,
         "kind": row.kind,
         "priority": row.priority,
         "quiet_exempt": row.quiet_exempt,
@@ -317,6 +327,28 @@ class SqlOutbox:
             .values(status="queued", lease_owner=None, lease_until=None)
         )
         return int(result.rowcount or 0)
+
+    def sms_usage(
+        self, service_id: str | None, since: datetime | None
+    ) -> list[tuple[str | None, str, str | None, int, int]]:
+        """SMS sent (or delivered): (language, kind, service, messages, segments) groups."""
+        query = (
+            select(
+                outbox.c.language,
+                outbox.c.kind,
+                outbox.c.service_id,
+                func.count(),
+                func.coalesce(func.sum(outbox.c.segments), 0),
+            )
+            .where(outbox.c.channel == "sms", outbox.c.status.in_(("sent", "delivered")))
+            .group_by(outbox.c.language, outbox.c.kind, outbox.c.service_id)
+            .order_by(outbox.c.service_id, outbox.c.language, outbox.c.kind)
+        )
+        if service_id is not None:
+            query = query.where(outbox.c.service_id == service_id)
+        if since is not None:
+            query = query.where(outbox.c.sent_at >= since)
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in self.conn.execute(query)]
 
     def oldest_due(self, now: datetime, channels: Sequence[str]) -> datetime | None:
         """When the longest-waiting due message of `channels` became due, or None."""

@@ -199,6 +199,7 @@ outbox = Table(
     Column("lease_until", AwareDateTime, nullable=True),
     Column("encoding", String(8), nullable=True),
     Column("segments", Integer, nullable=True),
+    Column("language", String(10), nullable=True),
     UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
     # The person the message concerns (to them, or about them to on-call staff).
     Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),

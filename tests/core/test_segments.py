@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.segments import SegmentCount, segments
+from bot.core.segments import SegmentCount, segments, to_gsm
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,22 @@ def test_a_surrogate_pair_that_would_straddle_two_parts_moves_to_the_next_part()
 
 def test_a_curly_apostrophe_is_not_gsm() -> None:
     assert segments("We can\u2019t") == SegmentCount("ucs2", 8, 1)
+
+
+def test_urdu_is_ucs2_70_in_one_part_then_67() -> None:
+    # "شکریہ" is 5 letters; 14 of them, 70 units, fit one part; one more letter is two.
+    thanks = "شکریہ" * 14
+    assert segments(thanks) == SegmentCount("ucs2", 70, 1)
+    assert segments(thanks + "ا") == SegmentCount("ucs2", 71, 2)
+    assert segments("ا" * 134) == SegmentCount("ucs2", 134, 2)
+    assert segments("ا" * 135).parts == 3
+
+
+def test_typographic_punctuation_becomes_gsm_and_other_scripts_stay() -> None:
+    typed = "It\u2019s \u201cfine\u201d \u2013 see you at 2pm\u2026"
+    assert segments(typed).encoding == "ucs2"
+    assert to_gsm(typed) == "It's \"fine\" - see you at 2pm..."
+    assert segments(to_gsm(typed)) == SegmentCount("gsm7", 31, 1)
+    assert to_gsm("\u00a0\u2014") == " -"
+    urdu = "آپ کا شکریہ"
+    assert to_gsm(urdu) == urdu

@@ -30,6 +30,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("encoding", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("segments", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=10), nullable=True))
         batch_op.create_unique_constraint("uq_outbox_idempotency_key", ["idempotency_key"])
     # Until now every urgent row was a direct reply or a staff alert: both ignore quiet hours.
     op.execute(
@@ -62,6 +63,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_constraint("uq_outbox_idempotency_key", type_="unique")
         for column in (
+            "language",
             "segments",
             "encoding",
             "lease_until",
