@@ -29,6 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import DEFAULT_TEST_DATABASE_URL
 from bot.storage.database import SqlDatabase, create_engine, upgrade
 
+# Helper modules that other test packages import: their asserts are rewritten too
+# (pytest refuses to rewrite a module already imported).
+pytest.register_assert_rewrite(
+    "tests.services.conversation_helpers", "tests.conversations.engine_helpers"
+)
+
 # A whole Kirklees carers conversation that seed 000 accepts: a carer of 45 giving much
 # unpaid care to a family member of 40 with an assessed need, both in Kirklees.
 KIRKLEES_ELIGIBLE = [

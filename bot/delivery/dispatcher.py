@@ -252,6 +252,8 @@ class Dispatcher:
         now = self.clock()
         self._recovered_at = now
         await self.database.write(lambda store: store.recover_leases(now, self.owner, True))
+        if not self.lanes:  # no channel can send (no credentials): messages wait, listed
+            await asyncio.Event().wait()
         async with asyncio.TaskGroup() as feeders:
             for lane in self.lanes.values():
                 feeders.create_task(self._feed(lane, poll_seconds))

@@ -81,7 +81,7 @@ def test_urdu_is_ucs2_70_in_one_part_then_67() -> None:
 def test_typographic_punctuation_becomes_gsm_and_other_scripts_stay() -> None:
     typed = "It\u2019s \u201cfine\u201d \u2013 see you at 2pm\u2026"
     assert segments(typed).encoding == "ucs2"
-    assert to_gsm(typed) == "It's \"fine\" - see you at 2pm..."
+    assert to_gsm(typed) == 'It\'s "fine" - see you at 2pm...'
     assert segments(to_gsm(typed)) == SegmentCount("gsm7", 31, 1)
     assert to_gsm("\u00a0\u2014") == " -"
     urdu = "آپ کا شکریہ"
