@@ -258,10 +258,11 @@ async def test_sqlite_commits_with_synchronous_full(tmp_path: Path, twilio: Twil
         async with kith.runtime.db.connect() as conn:
             assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-        writer = kith.runtime.handler._sqlite
-        assert writer is not None
-        with writer.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        # The connection that commits each message: the database port's writer.
+        synchronous = await kith.runtime.database.write(
+            lambda store: store.conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        )
+        assert synchronous == 2
 
 
 # Health
