@@ -100,7 +100,8 @@ async def fresh_database(url: str | None) -> tuple[str, SqlDatabase]:
     engine = create_engine(url)
     if url.startswith("postgresql"):
         async with engine.begin() as conn:
-            await conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await conn.exec_driver_sql("CREATE SCHEMA public")
     await upgrade(engine, url)
     return url, SqlDatabase(engine)
 
@@ -219,8 +220,9 @@ async def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--bulk", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    databases: list[tuple[str, str | None]] = [("SQLite", None)]
+    databases: list[tuple[str, str | None]] = [] if args.no_sqlite else [("SQLite", None)]
     if args.pg:
         databases.append(("PostgreSQL", args.pg))
     free = Pace(rate=1e9, burst=1e9, in_flight=args.in_flight)

@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.deadlines import LONDON
 from bot.settings import DEFAULT_TEST_DATABASE_URL
 from bot.storage.database import SqlDatabase, create_engine, upgrade
 
@@ -59,6 +62,19 @@ KIRKLEES_ELIGIBLE = [
 KIRKLEES_TOO_OLD = [*KIRKLEES_ELIGIBLE[: KIRKLEES_ELIGIBLE.index("40")], "70", "yes"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def assert_received_soon_after(shown: str, clock: str, within: float = 60) -> None:
+    """`shown` is a time as staff see it, of something received in a run started at `clock`.
+
+    Staff see ISO 8601 to the second in London's offset of the day. `KITH_CLOCK` starts
+    at `clock` and then advances, so the moment itself is known only to a window: no
+    earlier than `clock` and less than `within` seconds after it.
+    """
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", shown), shown
+    moment, start = datetime.fromisoformat(shown), datetime.fromisoformat(clock)
+    assert moment.utcoffset() == start.astimezone(LONDON).utcoffset(), shown
+    assert start <= moment < start + timedelta(seconds=within), (shown, clock)
 
 
 def _source_kith() -> str:

@@ -11,7 +11,13 @@ import io
 import json
 import subprocess
 
-from tests.conftest import KIRKLEES_ELIGIBLE, KIRKLEES_TOO_OLD, KITH, Kith
+from tests.conftest import (
+    KIRKLEES_ELIGIBLE,
+    KIRKLEES_TOO_OLD,
+    KITH,
+    Kith,
+    assert_received_soon_after,
+)
 
 SERVICE = "kirklees-carers-options"
 NOW = "2026-12-01T12:00:00+00:00"  # Tuesday 1 December 2026, midday
@@ -198,7 +204,8 @@ def test_export_csv_for_spreadsheets(kith_sqlite: Kith) -> None:
     rows = [dict(zip(header, row, strict=True)) for row in reader]
     assert [r["phone"] for r in rows] == ["+447700900030", "+447700900031"]  # E.164 as it is
     assert rows[0]["first_name"] == '\'=HYPERLINK("x")'  # a formula is neutralised
-    assert rows[0]["created_at"] == "2026-11-02T10:00:00+00:00"
+    # Local time to the second: the moment the referral came, just after the clock started.
+    assert_received_soon_after(rows[0]["created_at"], "2026-11-02T10:00:00+00:00")
     november = kith_sqlite.run(
         "referrals", "export", "--since", "2026-11-01", "--until", "2026-11-29"
     ).stdout

@@ -283,6 +283,10 @@ def _add_clock_hours(received: datetime, hours: int) -> datetime:
     return (local.astimezone(UTC) + timedelta(hours=hours)).astimezone(LONDON)
 
 
+def _to_the_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 def due_by(
     received: datetime,
     policy: DeadlinePolicy,
@@ -294,7 +298,9 @@ def due_by(
     Dispatches to :func:`end_of_working_days`, clock-hour arithmetic,
     :func:`add_working_hours` or :func:`same_day_due`. ``core`` is required for
     ``working_hours`` and ``same_day`` policies (``ValueError`` otherwise) and ignored
-    for the others. The result is in Europe/London.
+    for the others. The result is in Europe/London. A deadline in hours is given to the
+    minute, rounded down: staff plan by the minute, and rounding down never allows more
+    than the N hours the commissioner measures.
     """
     _to_london(received)
     _check_nation(nation)
@@ -302,10 +308,10 @@ def due_by(
         return end_of_working_days(received, policy.working_days, nation)
     if policy.hours is not None:
         if not policy.working_hours:
-            return _add_clock_hours(received, policy.hours)
+            return _to_the_minute(_add_clock_hours(received, policy.hours))
         if core is None:
             raise ValueError("a working_hours policy needs core hours (core=...)")
-        return add_working_hours(received, policy.hours, core, nation)
+        return _to_the_minute(add_working_hours(received, policy.hours, core, nation))
     if core is None:
         raise ValueError("a same_day policy needs core hours (core=...)")
     return same_day_due(received, core, nation)

@@ -46,8 +46,8 @@ def due_plainly(due: datetime | None, now: datetime) -> str:
 
 
 def local_iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in Europe/London with its offset (what staff read and spreadsheets sort)."""
-    return moment.astimezone(LONDON).isoformat() if moment else None
+    """ISO 8601 in Europe/London with its offset, to the second (what staff read and sort)."""
+    return moment.astimezone(LONDON).isoformat(timespec="seconds") if moment else None
 
 
 def local_short(moment: datetime | None) -> str:

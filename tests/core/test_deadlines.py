@@ -195,6 +195,15 @@ def test_48_hours_across_spring_clocks_change_are_real_hours() -> None:
     assert due_by(received, DeadlinePolicy(hours=24)).isoformat() == ("2026-03-29T13:00:00+01:00")
 
 
+def test_deadline_in_hours_is_to_the_minute_rounded_down() -> None:
+    # 002 3.7.1.3 "within 72 hours": received 17:00:42.5 on Fri 5 Jun, due by 17:00 Mon.
+    received = london(2026, 6, 5, 17, 0).replace(second=42, microsecond=500000)
+    assert due_by(received, DeadlinePolicy(hours=72)).isoformat() == "2026-06-08T17:00:00+01:00"
+    working = DeadlinePolicy(hours=2, working_hours=True)
+    due = due_by(london(2026, 6, 9, 10, 0).replace(second=42), working, core=OFFICE)
+    assert due.isoformat() == "2026-06-09T12:00:00+01:00"
+
+
 def test_clock_hours_from_non_london_input() -> None:
     received = datetime(2026, 1, 15, 9, 0, tzinfo=timezone(timedelta(hours=-5)))  # 14:00 GMT
     due = due_by(received, DeadlinePolicy(hours=48))

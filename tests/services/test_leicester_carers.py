@@ -212,16 +212,21 @@ def test_urgent_situation_is_answered_the_same_day_even_when_signposted(
         ),
         # 6.6b parent carers of a disabled child under 18 not in transition.
         (
-            {"cared_for_age": "10", "cared_for_in_transition": "no"},
+            {"cared_for_age": "10", "parent_of_cared_for": "yes", "cared_for_in_transition": "no"},
             "cared_for_in_transition",
             "cared_for_child_not_in_transition",
-            "carers of adults",
+            "Parents of a disabled child",
             "parents of disabled children",
         ),
         # 6.3, 2.7, 6.4: neither the carer nor the person cared for lives in Leicester.
+        # NG1 is listed in no area, so the carer is asked whose council it is: not Leicester.
         (
-            {"postcode": "LE18 4AA", "cared_for_postcode": "NG1 5AA"},
-            "cared_for_postcode",
+            {
+                "postcode": "LE18 4AA",
+                "cared_for_postcode": "NG1 5AA",
+                "cared_for_postcode_council": "2",
+            },
+            "cared_for_postcode_council",
             "outside_leicester",
             "live in Leicester",
             "council where the person you look after lives",
@@ -271,7 +276,9 @@ def test_former_carer_whose_caring_ended_under_a_year_ago_is_in_scope(
 
 
 def test_parent_carer_of_a_young_person_in_transition_is_in_scope(kith_sqlite: Kith) -> None:
-    replies, referral = refer(kith_sqlite, cared_for_age="16", cared_for_in_transition="yes")
+    replies, referral = refer(
+        kith_sqlite, cared_for_age="16", parent_of_cared_for="yes", cared_for_in_transition="yes"
+    )
     assert referral["outcome"] == "accepted"
     assert referral["answers"]["cared_for_age"] == 16
     assert referral["answers"]["cared_for_in_transition"] is True

@@ -120,7 +120,10 @@ def test_adults_of_any_age_are_accepted(kith_sqlite: Kith, age: str) -> None:
 
 
 def test_under_18_is_not_accepted(kith_sqlite: Kith) -> None:
-    replies = kith_sqlite.chat(SERVICE, conversation(age="17"), clock=TUESDAY)
+    lines = conversation(age="17")
+    # A refusal resting on one typed number is confirmed first (issue 10, 5): YES.
+    lines = [*lines[: lines.index("17") + 1], "yes"]
+    replies = kith_sqlite.chat(SERVICE, lines, clock=TUESDAY)
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "not_accepted"
     assert referral["reasons"] == ["under_18"]
@@ -128,7 +131,8 @@ def test_under_18_is_not_accepted(kith_sqlite: Kith) -> None:
     assert referral["first_contact_due"] == "2026-11-05T10:00:00+00:00"
     assert referral["first_meeting_due"] is None
     assert "mental_health_need" not in asked(replies)  # ended at once
-    assert set(referral["answers"]) == {"referrer", "age"}
+    # Urgency is asked first, before any question that can end the conversation.
+    assert set(referral["answers"]) == {"referrer", "urgent", "age"}
     assert_signposted_without_invented_contacts(
         outcome_text(replies), "Thurrock Council children's services"
     )

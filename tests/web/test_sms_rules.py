@@ -113,7 +113,8 @@ async def test_sms_6_6c_caring_ended_long_ago_acknowledges_the_loss(
 ) -> None:
     """003 6.6c, 6.7: signposted, with the loss acknowledged and bereavement support."""
     lines = conversation_lines(leicester.ELIGIBLE, leicester.ORDER, caring_status="2")
-    lines = [*lines[: lines.index("2") + 1], "14"]
+    # 14 months: a refusal resting on one typed number is confirmed first (issue 10, 5).
+    lines = [*lines[: lines.index("2") + 1], "14", "yes"]
     async with running_kith(migrated_url, twilio, KITH_DEFAULT_SERVICE=leicester.SERVICE) as kith:
         await kith.answer(lines)
         made = await referral(kith)

@@ -341,7 +341,8 @@ async def test_empty_body_gets_the_first_reply_then_a_polite_reask(
     response = await kith.sms("")
     assert response.status == 200
     await kith.deliver()
-    assert last_body(twilio).startswith("Sorry, please reply with the number")
+    # The re-ask of a choice gives the options again, numbered.
+    assert last_body(twilio).startswith("Sorry, please reply with one number:\n1 ")
     assert (await kith.state() or {})["position"] == "referrer"
 
 
@@ -377,7 +378,10 @@ async def test_a_2000_character_body_gets_a_bit_long_reask_and_keeps_the_answers
     response = await kith.sms(essay)
     assert response.status == 200
     await kith.deliver()
-    assert last_body(twilio) == "Sorry, that is a bit long. Please use 1,600 characters or fewer."
+    # The name is optional, so the re-ask says it may be skipped.
+    assert last_body(twilio) == (
+        "Sorry, that is a bit long. Please use 1,600 characters or fewer.\nOr reply SKIP."
+    )
     after = await kith.state()
     assert after is not None
     assert after["answers"] == before["answers"]
