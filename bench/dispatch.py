@@ -140,7 +140,7 @@ async def run_until(dispatcher: Dispatcher, done: Callable[[], object], limit: f
         while time.perf_counter() - started < limit:
             if await done():  # type: ignore[misc]
                 break
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)  # polling the database costs the dispatcher too
         return time.perf_counter() - started
     finally:
         task.cancel()

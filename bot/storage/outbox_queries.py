@@ -273,10 +273,13 @@ class SqlOutbox:
 
         The lease ends with it; `lease_owner` stays, to say which process sent it.
         """
-        self.conn.execute(
-            update(outbox).where(outbox.c.id == outbox_id).values(lease_until=None, **values)
-        )
-        if values.get("status") in SETTLED:
+        erase = self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(lease_until=None, **values)
+            .returning(outbox.c.erase_after_send)
+        ).scalar()
+        if erase and values.get("status") in SETTLED:  # one statement in the common case
             self._erase_settled([outbox_id])
 
     def hold(self, outbox_id: int, until: datetime, refund: bool = True) -> None:
