@@ -126,7 +126,7 @@ def test_17_year_old_in_transition_to_adult_services_needs_review(kith_sqlite: K
     assert referral["answers"]["in_transition"] is True
     assert referral["first_contact_due"] == "2026-11-30T17:00:00+00:00"
     assert referral["first_meeting_due"] == "2026-12-08T23:59:59+00:00"
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 def test_17_year_old_not_in_transition_is_not_accepted(kith_sqlite: Kith) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Kith
-from tests.services.conversation_helpers import Referred, question, refer_to
+from tests.services.conversation_helpers import Referred, outcome_text, question, refer_to
 
 SERVICE = "kirklees-advocacy"
 FRIDAY_BEFORE_MAY_DAY = "2026-05-01T11:00:00+01:00"
@@ -103,7 +103,7 @@ def test_eligible_self_referral_is_accepted_with_deadlines_from_4_14(kith: Kith)
         "contact_time": "any",
         "communication_needs": ["text_only"],
     }
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Thursday 7 May" in final
     assert "advocate" in final
     assert "mental health" not in final.lower()  # discreet by default
@@ -156,7 +156,7 @@ def test_postcode_straddling_the_kirklees_boundary_needs_review(kith_sqlite: Kit
     assert referral["reasons"] == ["postcode_on_boundary"]
     assert referral["first_contact_due"] == CONTACT_DUE
     assert referral["first_meeting_due"] == MEETING_DUE
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 def test_learning_disability_with_mental_health_as_primary_need_is_accepted(
@@ -180,7 +180,7 @@ def test_learning_disability_whose_primary_need_is_not_mental_health_goes_to_a_p
     )
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["learning_disability_primary_need_not_mental_health"]
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 def test_consent_to_tell_the_care_manager_is_asked_and_recorded(kith_sqlite: Kith) -> None:
@@ -240,7 +240,7 @@ def test_exclusions_give_not_accepted_with_a_written_reason_and_signpost(
     assert referral["status"] == "new"  # staff confirm or overturn, with the reason (4.16)
     assert referral["first_contact_due"] == CONTACT_DUE
     assert referral["first_meeting_due"] is None
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert explains in final  # the reason, in writing (4.16)
     assert signpost in final
     assert "will check this" in final
@@ -271,7 +271,7 @@ def test_someone_already_supported_then_imprisoned_goes_to_a_person_never_refuse
     assert referral["answers"]["already_supported"] is True
     assert referral["first_contact_due"] == CONTACT_DUE
     assert referral["first_meeting_due"] == MEETING_DUE
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 # -- priority (4.12) ----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Kith
-from tests.services.conversation_helpers import Referred, question, refer_to
+from tests.services.conversation_helpers import Referred, outcome_text, question, refer_to
 
 SERVICE = "leicester-carers"
 TUESDAY_10AM = "2026-04-14T10:00:00+01:00"
@@ -110,7 +110,7 @@ def test_eligible_carer_is_accepted_with_a_response_in_two_working_days(kith: Ki
         "contact_time": "any",
         "communication_needs": ["text_only"],
     }
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert "Thursday 16 April" in final  # the timescale is told to the person (9.15)
     assert "mental health" not in final.lower()  # discreet by default
 
@@ -158,7 +158,7 @@ def test_urgent_situation_same_day_or_next_working_day_outside_office_hours(
     assert referral["urgent"] is True
     assert referral["answers"]["urgent"] is True
     assert referral["first_contact_due"] == due
-    assert day in replies[-1]["text"]
+    assert day in outcome_text(replies)
 
 
 def test_urgent_situation_is_answered_the_same_day_even_when_signposted(
@@ -246,7 +246,7 @@ def test_not_supported_are_signposted_with_the_reason(
     assert referral["reasons"] == [reason]
     assert referral["status"] == "new"  # staff confirm or overturn
     assert referral["first_contact_due"] == RESPONSE_DUE
-    final = replies[-1]["text"]
+    final = outcome_text(replies)
     assert explains in final
     assert signpost in final
     assert "will check this" in final
@@ -341,7 +341,7 @@ def test_leicester_carer_of_someone_elsewhere_not_choosing_leicester_goes_to_a_p
     assert referral["outcome"] == "needs_review"
     assert referral["reasons"] == ["cared_for_outside_leicester_assessment_elsewhere"]
     assert referral["first_contact_due"] == RESPONSE_DUE
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 def test_person_cared_for_on_the_city_boundary_needs_review(kith_sqlite: Kith) -> None:

@@ -211,7 +211,7 @@ def test_sleeping_rough_without_a_postcode_is_not_refused(kith_sqlite: Kith) -> 
     # Sleeping rough is itself a need for support: no one is asked if they need help.
     assert "needs_support_to_live_independently" not in asked(replies)
     assert referral["first_contact_due"] == "2026-10-26T11:00:00+00:00"
-    assert "look at your answers" in replies[-1]["text"]
+    assert "look at your answers" in outcome_text(replies)
 
 
 def test_sleeping_rough_and_skipping_where_is_still_not_refused(kith_sqlite: Kith) -> None:
