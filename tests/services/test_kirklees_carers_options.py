@@ -8,6 +8,8 @@ contact within 3 working days and first meeting within 10 (4.11).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import Kith
@@ -161,8 +163,10 @@ def test_declining_consent_keeps_nothing_but_an_anonymous_count(kith_sqlite: Kit
     assert "not kept" in replies[-1]["text"]
     assert "text us again" in replies[-1]["text"]
     assert kith_sqlite.referrals() == []
-    outbox = kith_sqlite.run("outbox", "list", "--json").stdout
-    assert "console:decliner" in outbox  # the replies themselves were sent
+    outbox = json.loads(kith_sqlite.run("outbox", "list", "--json").stdout)
+    # The replies were sent, and then kept only as counts: no address, no text (issue 11, 7).
+    assert outbox and all(m["status"] == "sent" for m in outbox)
+    assert all(m["address"] == "" and m["text"] == "" for m in outbox)
     # Starting again later begins afresh at consent: nothing was remembered.
     again = kith_sqlite.chat(SERVICE, ["hello"], address="console:decliner")
     assert again[-1]["field"] == "consent"
