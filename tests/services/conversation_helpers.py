@@ -62,6 +62,10 @@ def refer_to(
     answered, in order: this checks the branching (what is and is not asked) too.
     """
     answers = {**eligible, **changes}
+    if str(answers.get("referrer")) != "1":
+        # Someone else refers: the person agrees, and gives their number (issue 10, 7).
+        answers.setdefault("person_agrees_to_referral", "yes")
+        answers.setdefault("person_phone", "07700 900123")
     fields = [name for name in order if answers.get(name) is not None]
     if until is not None:
         fields = fields[: fields.index(until) + 1]
