@@ -25,6 +25,16 @@ Referred = tuple[list[Reply], Referral]
 """What `refer_to` returns: every reply of the conversation, and the referral stored."""
 
 
+def with_third_party(order: Sequence[str] | None, answers: dict[str, Any]) -> dict[str, Any]:
+    """Someone else referring also answers the person's agreement and number (issue 10,
+    7), where the service asks them (`order` lists them) and the test did not say."""
+    if "referrer" in answers and str(answers["referrer"]) != "1" and order is not None:
+        for name, value in (("person_agrees_to_referral", "yes"), ("person_phone", "07700 900123")):
+            if name in order:
+                answers.setdefault(name, value)
+    return answers
+
+
 def conversation_lines(
     eligible: Mapping[str, str],
     order: Sequence[str] | None,
@@ -38,7 +48,7 @@ def conversation_lines(
     that have an answer and are not in `drop`; with no `order`, in the order of
     `eligible` (a changed field keeps its place).
     """
-    answers = {**eligible, **changes}
+    answers = with_third_party(order, {**eligible, **changes})
     names = order if order is not None else tuple(answers)
     return ["hello", "yes", *(answers[n] for n in names if n in answers and n not in drop)]
 
@@ -61,11 +71,7 @@ def refer_to(
     which the seed ends the conversation. The questions asked must be exactly the ones
     answered, in order: this checks the branching (what is and is not asked) too.
     """
-    answers = {**eligible, **changes}
-    if str(answers.get("referrer")) != "1":
-        # Someone else refers: the person agrees, and gives their number (issue 10, 7).
-        answers.setdefault("person_agrees_to_referral", "yes")
-        answers.setdefault("person_phone", "07700 900123")
+    answers = with_third_party(order, {**eligible, **changes})
     fields = [name for name in order if answers.get(name) is not None]
     if until is not None:
         fields = fields[: fields.index(until) + 1]
