@@ -142,7 +142,8 @@ NOT_THE_COUNCIL: list[tuple[str, dict[str, str | None], str, str, Callable[[str]
         {"postcode": "HX1 1AB"},  # Halifax
         "postcode",
         "Calderdale Council",
-        lambda text: "the council where you live" in text,
+        # One signpost (issue 10, 6): the council where the carer lives, named.
+        lambda text: text.count("You could contact") == 1 and "Kirklees Council" not in text,
     ),
     (
         "kirklees-advocacy",
