@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("dispatch", help="run only the outbox dispatcher")
 
+    scheduler = commands.add_parser("scheduler", help="scheduled jobs (reminders, expiry...)")
+    scheduler_commands = scheduler.add_subparsers(dest="scheduler_command", required=True)
+    ticking = scheduler_commands.add_parser("tick", help="run every due job once, then exit")
+    ticking.add_argument("--json", action="store_true")
+
+    _appointment_parsers(commands)
+
     cost = commands.add_parser("sms-cost", help="SMS segments sent and their cost")
     cost.add_argument("--service")
     cost.add_argument("--since", metavar="YYYY-MM-DD")
@@ -114,6 +121,71 @@ def _parser() -> argparse.ArgumentParser:
     polling.add_argument("--once", action="store_true", help="fetch once, reply, and stop")
     telegram_commands.add_parser("set-webhook", help="register KITH_PUBLIC_URL/telegram")
     return parser
+
+
+def _appointment_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    appointments = commands.add_parser("appointments", help="appointments and their reminders")
+    sub = appointments.add_subparsers(dest="appointments_command", required=True)
+    when = "London time, like '2026-03-30 10:00'"
+    add = sub.add_parser("add", help="book an appointment (reminders are planned)")
+    add.add_argument("--service", required=True)
+    who = add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--phone", help="the person's mobile number")
+    who.add_argument("--referral", type=int, help="a referral in Kith")
+    add.add_argument("--at", required=True, help=when)
+    add.add_argument("--place", required=True)
+    add.add_argument("--with", dest="staff_first_name", required=True, help="first name")
+    _by(add)
+    move = sub.add_parser("move", help="move an appointment (reminders planned again)")
+    move.add_argument("id", type=int)
+    move.add_argument("--at", required=True, help=when)
+    move.add_argument("--place")
+    move.add_argument("--with", dest="staff_first_name")
+    _by(move)
+    cancel = sub.add_parser("cancel", help="cancel an appointment (the person is told once)")
+    cancel.add_argument("id", type=int)
+    cancel.add_argument("--note")
+    _by(cancel)
+    attend = sub.add_parser("attend", help="record attendance")
+    attend.add_argument("id", type=int)
+    attend.add_argument("outcome", choices=["attended", "missed", "cancelled_by_person"])
+    _by(attend)
+    listing = sub.add_parser("list", help="upcoming booked appointments")
+    listing.add_argument("--service")
+    listing.add_argument("--all", action="store_true", help="past and cancelled too")
+    listing.add_argument("--json", action="store_true")
+    importing = sub.add_parser("import", help="book appointments from a CSV file")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--dry-run", action="store_true", help="check every row, book none")
+    _by(importing)
+
+
+def _appointments(args: argparse.Namespace, settings: Settings, by: str) -> int:
+    from bot.commands import appointment_import, appointments
+
+    command = args.appointments_command
+    if command == "add":
+        return asyncio.run(
+            appointments.add(
+                settings,
+                args.service,
+                args.phone,
+                args.referral,
+                args.at,
+                args.place,
+                args.staff_first_name,
+                by,
+            )
+        )
+    if command == "move":
+        return asyncio.run(
+            appointments.move(settings, args.id, args.at, by, args.place, args.staff_first_name)
+        )
+    if command == "cancel":
+        return asyncio.run(appointments.cancel(settings, args.id, by, args.note))
+    if command == "attend":
+        return asyncio.run(appointments.attend(settings, args.id, args.outcome, by))
+    return asyncio.run(appointment_import.run_import(settings, args.file, by, args.dry_run))
 
 
 def _by(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +227,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.dispatch import dispatch
 
         return dispatch(settings)
+    if args.command == "scheduler":
+        from bot.commands.scheduler import run_tick
+
+        return asyncio.run(run_tick(settings, args.json))
+    if args.command == "appointments" and args.appointments_command == "list":
+        from bot.commands.appointments import list_appointments
+
+        return asyncio.run(list_appointments(settings, args.service, args.all, args.json))
     if args.command == "outbox" and args.outbox_command == "list":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.urgent, args.json))
     if args.command == "alerts" and args.alerts_command == "list":
@@ -182,6 +262,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.command == "alerts":
         return asyncio.run(alerts.ack_alert(settings, args.id, by, args.note))
+    if args.command == "appointments":
+        return _appointments(args, settings, by)
     if args.command == "outbox":
         return asyncio.run(outbox.change(settings, args.outbox_command, args.id, by))
     if args.referrals_command == "note":
@@ -260,7 +342,7 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-STAFF_COMMANDS = {"alerts", "outbox", "referrals", "sms-cost"}
+STAFF_COMMANDS = {"alerts", "appointments", "outbox", "referrals", "sms-cost"}
 
 
 if __name__ == "__main__":

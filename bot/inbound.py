@@ -20,6 +20,7 @@ from bot.core.messages import InboundMessage
 from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow, Participant
 from bot.postcodes import PostcodeLookup
+from bot.replies import Routed, route_reply
 from conversations.areas import LocalAuthority
 from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
@@ -116,10 +117,14 @@ class InboundHandler:
             state = None  # the service was removed: start afresh
         language = (participant.language if participant else None) or message.language_hint or "en"
         text = message.text
+        routed = route_reply(store, message, participant, state, now)
+        if routed is not None and routed.text is None:
+            return self._store_routed(store, message, participant, state, routed)
+        if routed is not None and routed.text is not None:
+            text = routed.text  # the conversation's, perhaps after "which is it for?"
+        hint = message.service_hint or (routed.service_hint if routed else None)
         try:
-            service_id = self.choose_service(
-                message.service_hint, state.service_id if state else None
-            )
+            service_id = self.choose_service(hint, state.service_id if state else None)
         except UnknownService:
             if not self.registry.enabled():
                 raise
@@ -150,7 +155,73 @@ class InboundHandler:
             result = self._apology(exc, service_id, state, participant)
         handled = Handled()
         self._store(store, message, participant, service_id, result, handled)
+        if routed is not None and routed.alerts:
+            person_id, _ = _person(store, message, participant)
+            handled.outbox_ids += store.queue(
+                self._routed_alerts(store, message, routed, now, person_id), now
+            )
         return handled
+
+    def _routed_alerts(
+        self,
+        store: Store,
+        message: InboundMessage,
+        routed: Routed,
+        now: datetime,
+        person_id: int,
+    ) -> list[OutboundRow]:
+        rows: list[OutboundRow] = []
+        for draft, appointment in routed.alerts:
+            rows += self._alert(
+                store,
+                message,
+                appointment.service_id,
+                draft,
+                appointment.referral_id,
+                now,
+                appointment.person_id or person_id,
+            )
+        return rows
+
+    def _store_routed(
+        self,
+        store: Store,
+        message: InboundMessage,
+        participant: Participant | None,
+        state: ConversationState | None,
+        routed: Routed,
+    ) -> Handled:
+        """A reply the router handled itself: its answers, alerts, and any opt-out."""
+        now = message.received_at
+        person_id, _ = _person(store, message, participant)
+        service_id = routed.service_id or (state.service_id if state else None)
+        if routed.opt_out is not None:
+            log.info("opt-out changed", extra={"service": service_id, "opted_out": routed.opt_out})
+            saved = Participant(
+                message.address,
+                message.channel,
+                participant.language if participant else routed.language,
+                routed.opt_out,
+                participant.service_id if participant else None,
+                participant.state if participant else None,
+                participant.opted_out_at if participant else None,
+                person_id,
+            )
+            expires = None
+            if participant is not None and participant.state is not None:
+                service = self.registry.services.get(participant.service_id or "")
+                days = service.expire_after_days if service else 7
+                expires = now + timedelta(days=days)
+            store.save_participant(participant is not None, saved, now, expires)
+        replies = [Reply(text) for text in routed.replies]
+        if routed.resume and state is not None and state.service_id in self.registry.services:
+            replies += self.registry.engine(state.service_id).resume(state)
+        rows = [
+            self._row(message, service_id, reply, now, person_id, routed.language)
+            for reply in replies
+        ]
+        rows += self._routed_alerts(store, message, routed, now, person_id)
+        return Handled(outbox_ids=store.queue(rows, now) if rows else [])
 
     def _store_menu(
         self,
@@ -303,7 +374,7 @@ class InboundHandler:
     def _row(
         self,
         message: InboundMessage,
-        service_id: str,
+        service_id: str | None,
         reply: Reply,
         now: datetime,
         person_id: int | None,
@@ -422,4 +493,7 @@ _ALERT_WORDING = {
     "person_requested": "a request for a person",
     "urgent": "an urgent referral out of hours",
     "data_request": "a request to delete their data",
+    "cancellation": "an appointment the person cannot come to (or reminders stopped)",
+    "change_requested": "a request for another appointment time",
+    "support_may_end": "missed appointments (support may end)",
 }

@@ -133,6 +133,11 @@ class ServiceDefinition:
     monitoring: tuple[Question, ...] = ()  # optional, asked after the referral is stored
     flags: tuple[Flag, ...] = ()
     consent_note: str = ""  # said before the consent question (who else sees the answers)
+    # Appointment reminders: hours before the appointment (default 48 h and 2 h).
+    reminder_offsets_hours: tuple[int, ...] = (48, 2)
+    # Attendance rule: this many missed appointments raise `support_may_end` (None: no rule).
+    missed_limit: int | None = None
+    missed_clause: str | None = None
 
     def question(self, field_name: str) -> Question:
         """The question (or monitoring question) that asks `field_name`."""
@@ -468,6 +473,8 @@ _TOP_KEYS = {
     "monitoring",
     "flags",
     "consent_note",
+    "reminders",
+    "attendance",
 }
 MONITORING_KINDS = ("choice", "multi")
 # A flag's condition may read the screening outcome besides the answers.
@@ -569,7 +576,31 @@ def load_definition(path: Path) -> ServiceDefinition:
         monitoring=monitoring,
         flags=flags,
         consent_note=reader.text(data, "consent_note", required=False) or "",
+        reminder_offsets_hours=_reminder_offsets(reader, data),
+        **_attendance(reader, data),
     )
+
+
+def _reminder_offsets(reader: _Reader, data: LinedDict) -> tuple[int, ...]:
+    raw = reader.get(data, "reminders", LinedDict, required=False)
+    if not raw:
+        return (48, 2)
+    reader.unknown_keys(raw, {"hours_before"})
+    hours = reader.get(raw, "hours_before", LinedList)
+    if not hours or not all(isinstance(h, int) and 1 <= h <= 24 * 14 for h in hours):
+        raise reader.fail(raw.line_of("hours_before"), "hours_before: whole hours from 1 to 336")
+    return tuple(sorted({int(h) for h in hours}, reverse=True))
+
+
+def _attendance(reader: _Reader, data: LinedDict) -> dict[str, Any]:
+    raw = reader.get(data, "attendance", LinedDict, required=False)
+    if not raw:
+        return {}
+    reader.unknown_keys(raw, {"missed_limit", "clause"})
+    limit = reader.get(raw, "missed_limit", int)
+    if not 1 <= limit <= 20:
+        raise reader.fail(raw.line_of("missed_limit"), "missed_limit must be from 1 to 20")
+    return {"missed_limit": limit, "missed_clause": reader.text(raw, "clause", required=False)}
 
 
 def _read_monitoring(

@@ -162,6 +162,10 @@ class Engine:
             result.replies.insert(0, Reply(say.opt_out_hint(translator(lang))))
         return result
 
+    def resume(self, state: ConversationState) -> list[Reply]:
+        """The current question asked again (after a reply that answered something else)."""
+        return self._ask_current(translator(state.language), state)
+
     def _step(
         self,
         t: Translator,

@@ -36,10 +36,15 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
     outbox rows keep only status and counts (the notice is blanked once sent).
     """
     expired = store.expired_participants(now)
+    count = 0
     for row in expired:
         assert row.state is not None
+        # Claim, then act: forgotten only if still expired now (a message saved since
+        # the read moved the expiry on, and that conversation goes on).
+        if not store.forget_participant(row.address, expired_by=now):
+            continue
+        count += 1
         if MENU_MARKER in row.state:  # only a service menu was shown: nothing to say
-            store.forget_participant(row.address)
             if row.person_id is not None:
                 store.forget_person(row.person_id)
             continue
@@ -61,7 +66,6 @@ def _expire(store: Store, registry: Registry, now: datetime) -> int:
             store.queue([notice], now)
         if state.consent_at is None and service is not None:
             store.count_event(service.id, "expired_before_consent", now)
-        store.forget_participant(row.address)
         if state.referral_id is None and row.person_id is not None:
             store.forget_person(row.person_id)
-    return len(expired)
+    return count

@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
-from scheduler.expiry import expire_idle
-from scheduler.retention import purge_handled_alerts
+from scheduler.jobs import JOBS, Job, JobContext, run_job
 
 log = logging.getLogger(__name__)
 
 
 def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    """Start the periodic jobs for a running `kith serve`."""
+    """Start the periodic jobs (scheduler/jobs.py) for a running `kith serve`.
+
+    Each runs once at start (what came due while Kith was down), then at its interval.
+    """
     scheduler = AsyncIOScheduler(timezone="Europe/London")
+    context = JobContext(runtime.database, runtime.registry, runtime.settings.oncall)
 
-    async def expire() -> None:
-        try:
-            if await expire_idle(runtime.database, runtime.registry, runtime.clock()):
+    def runner(job: Job) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            if await run_job(job, context, runtime.clock()):
                 runtime.dispatcher.wake.set()
-        except Exception as exc:  # the database away: one line; the next tick tries again
-            log.warning("job failed", extra={"job": "expire_idle", "error": type(exc).__name__})
 
-    async def purge() -> None:
-        try:
-            await purge_handled_alerts(runtime.database, runtime.registry, runtime.clock())
-        except Exception as exc:  # the database away: one line; the next tick tries again
-            log.warning("job failed", extra={"job": "purge_alerts", "error": type(exc).__name__})
+        return run
 
-    scheduler.add_job(
-        expire, "interval", minutes=5, id="expire_idle", coalesce=True, max_instances=1
-    )
-    scheduler.add_job(purge, "interval", hours=1, id="purge_alerts", coalesce=True, max_instances=1)
+    for job in JOBS:
+        scheduler.add_job(
+            runner(job),
+            "interval",
+            seconds=job.every.total_seconds(),
+            id=job.name,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.start()
     return scheduler

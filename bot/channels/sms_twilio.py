@@ -101,6 +101,7 @@ def parse_inbound(
         external_id=fit(sid, EXTERNAL_ID_MAX),
         service_hint=service_for_number.get(form.get("To", "").strip()),
         media=_media_count(form.get("NumMedia", "")),
+        opt_out_type=form.get("OptOutType", "").strip().upper() or None,
     )
 
 

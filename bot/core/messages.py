@@ -18,3 +18,5 @@ class InboundMessage:
     service_hint: str | None = None  # the service the channel chose (To number, /start)
     language_hint: str | None = None
     media: int = 0  # pictures or other media attached (their content is never read)
+    # The provider's own opt-out handling (Twilio's `OptOutType`: STOP, START, HELP).
+    opt_out_type: str | None = None

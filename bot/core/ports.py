@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from bot.core.appointments import Appointment, AppointmentDraft, Prompt
 from bot.core.records import (
     Alert,
     HistoryEntry,
@@ -41,7 +42,7 @@ class Participants(Protocol):
     def save_participant(
         self, existed: bool, participant: Participant, now: datetime, expires_at: datetime | None
     ) -> None: ...
-    def forget_participant(self, address: str) -> None: ...
+    def forget_participant(self, address: str, expired_by: datetime | None = None) -> bool: ...
     def expired_participants(self, now: datetime) -> list[Participant]: ...
     def claim_inbound(self, channel: str, external_id: str, now: datetime) -> bool: ...
 
@@ -120,7 +121,60 @@ class Alerts(Protocol):
     ) -> list[int]: ...
 
 
-class Store(Persons, Participants, Referrals, Outbox, Alerts, Protocol):
+class Appointments(Protocol):
+    """Appointments, the reminders due from them, open prompts, and deadline breaches."""
+
+    def add_appointment(
+        self, draft: AppointmentDraft, next_reminder_at: datetime | None, now: datetime, by: str
+    ) -> int: ...
+    def add_appointment_history(
+        self, appointment_id: int, action: str, detail: str | None, now: datetime, by: str
+    ) -> None: ...
+    def appointment_history(
+        self, appointment_id: int
+    ) -> list[tuple[str, str | None, datetime, str]]: ...
+    def get_appointment(self, appointment_id: int) -> Appointment | None: ...
+    def list_appointments(
+        self,
+        service_id: str | None = None,
+        person_id: int | None = None,
+        since: datetime | None = None,
+        statuses: Sequence[str] | None = None,
+    ) -> list[Appointment]: ...
+    def change_appointment(
+        self, appointment_id: int, revision: int, expected_status: str, **values: Any
+    ) -> bool: ...
+    def claim_due_reminders(self, now: datetime, limit: int) -> list[Appointment]: ...
+    def advance_reminder(
+        self, appointment_id: int, revision: int, was: datetime, then: datetime | None
+    ) -> bool: ...
+    def cancel_queued(self, key_prefix: str, reason: str) -> int: ...
+    def count_attendance(self, person_id: int, service_id: str, status: str) -> int: ...
+    def open_prompt(
+        self,
+        address: str,
+        kind: str,
+        appointment_id: int | None,
+        now: datetime,
+        expires_at: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> int: ...
+    def open_prompts(self, address: str, now: datetime) -> list[Prompt]: ...
+    def close_prompts(
+        self,
+        address: str | None = None,
+        kind: str | None = None,
+        appointment_id: int | None = None,
+        before: datetime | None = None,
+    ) -> int: ...
+    def record_breach(
+        self, referral_id: int, service_id: str, deadline: str, due_at: datetime, now: datetime
+    ) -> bool: ...
+    def breaches(self) -> list[tuple[int, str, str, datetime, datetime]]: ...
+    def person_addresses(self, person_id: int) -> list[str]: ...
+
+
+class Store(Persons, Participants, Referrals, Outbox, Alerts, Appointments, Protocol):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

@@ -26,3 +26,20 @@ def release_time(moment: datetime, quiet: tuple[time, time] = DEFAULT_QUIET_HOUR
     end = quiet[1]
     release_day = local.date() if local.time() < end else local.date() + timedelta(days=1)
     return datetime.combine(release_day, end, tzinfo=LONDON)
+
+
+def last_allowed_before(
+    moment: datetime, quiet: tuple[time, time] = DEFAULT_QUIET_HOURS
+) -> datetime:
+    """`moment` itself outside quiet hours; else the last allowed minute before they began.
+
+    Jobs plan a message at an allowed time by moving it earlier (INTERFACES "Quiet
+    hours, one rule"): a 07:00 reminder is planned at 20:59 the evening before.
+    """
+    if not in_quiet_hours(moment, quiet):
+        return moment
+    local = moment.astimezone(LONDON)
+    start = quiet[0]
+    began_day = local.date() if local.time() >= start else local.date() - timedelta(days=1)
+    began = datetime.combine(began_day, start, tzinfo=LONDON)
+    return (began - timedelta(minutes=1)).astimezone(moment.tzinfo)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,9 +40,11 @@ from bot.core.records import (
     ReferralDraft,
 )
 from bot.core.referral import STATUS_NEW
+from bot.storage.appointment_queries import SqlAppointments
 from bot.storage.outbox_queries import ERASED, SETTLED, SqlOutbox
 from bot.storage.tables import (
     anonymous_events,
+    appointments,
     inbound_messages,
     outbox,
     participants,
@@ -68,7 +71,7 @@ _SELECT_PERSON = select(person_addresses.c.person_id).where(
 )
 
 
-class SqlStore(SqlOutbox):
+class SqlStore(SqlOutbox, SqlAppointments):
     """The storage ports of `bot.core.ports` on one open SQLAlchemy connection.
 
     Methods are synchronous so that one message's whole transaction can run in one
@@ -145,15 +148,14 @@ class SqlStore(SqlOutbox):
         mine = outbox.c.person_id == person_id
         self.conn.execute(update(outbox).where(mine, outbox.c.status.in_(SETTLED)).values(ERASED))
         self.conn.execute(update(outbox).where(mine).values(person_id=None, erase_after_send=True))
-        needed = (
-            select(referrals.c.id)
-            .where(referrals.c.person_id == person_id)
-            .union_all(
-                # An alert needs the person while it keeps their number (retention).
-                select(staff_alerts.c.id).where(
-                    staff_alerts.c.person_id == person_id, staff_alerts.c.address != ""
-                )
-            )
+        needed = union_all(
+            select(referrals.c.id).where(referrals.c.person_id == person_id),
+            # An alert needs the person while it keeps their number (retention).
+            select(staff_alerts.c.id).where(
+                staff_alerts.c.person_id == person_id, staff_alerts.c.address != ""
+            ),
+            # So does an appointment (reminders go to them; staff record attendance).
+            select(appointments.c.id).where(appointments.c.person_id == person_id),
         )
         if self.conn.execute(needed.limit(1)).first() is not None:
             return
@@ -164,18 +166,23 @@ class SqlStore(SqlOutbox):
         self.conn.execute(delete(person_addresses).where(person_addresses.c.person_id == person_id))
         self.conn.execute(delete(persons).where(persons.c.id == person_id))
 
-    def forget_participant(self, address: str) -> None:
-        """Remove what was kept before consent (the row stays only while opted out)."""
-        self.conn.execute(
-            delete(participants).where(
-                participants.c.address == address, participants.c.opted_out.is_(False)
-            )
+    def forget_participant(self, address: str, expired_by: datetime | None = None) -> bool:
+        """Remove what was kept before consent (the row stays only while opted out).
+
+        With `expired_by`, only while the conversation is still expired then: a message
+        saved since the expiry job read the row moved its expiry on, and it is kept.
+        Returns whether anything was forgotten.
+        """
+        still = [participants.c.address == address]
+        if expired_by is not None:
+            still.append(participants.c.expires_at <= expired_by)
+        deleted = self.conn.execute(
+            delete(participants).where(*still, participants.c.opted_out.is_(False))
         )
-        self.conn.execute(
-            update(participants)
-            .where(participants.c.address == address)
-            .values(state=None, service_id=None, expires_at=None)
+        updated = self.conn.execute(
+            update(participants).where(*still).values(state=None, service_id=None, expires_at=None)
         )
+        return bool(deleted.rowcount or updated.rowcount)
 
     def claim_inbound(self, channel: str, external_id: str, now: datetime) -> bool:
         """Record a provider message id; False when it was already processed."""
@@ -405,6 +412,10 @@ class SqlStore(SqlOutbox):
         query = select(participants).where(
             participants.c.expires_at <= now, participants.c.state.is_not(None)
         )
+        if self.conn.dialect.name == "postgresql":
+            # A person writing now holds their row: skip it (their message moves the
+            # expiry on); a row taken here makes their handler wait for this commit.
+            query = query.with_for_update(skip_locked=True)
         return [_participant(row) for row in self.conn.execute(query)]
 
     # The outbox, as staff and the dispatcher use it.

@@ -211,3 +211,79 @@ Index("ix_outbox_status_not_before", outbox.c.status, outbox.c.not_before)
 Index("ix_outbox_claim", outbox.c.status, outbox.c.priority.desc(), outbox.c.id)
 Index("ix_outbox_address_status", outbox.c.address, outbox.c.status)
 Index("ix_outbox_person_id", outbox.c.person_id)
+
+# Appointments staff made for a person (with or without a referral in Kith). Reminders
+# are derived from these rows: `next_reminder_at` is the moment of the next reminder
+# still to queue (None when none is left), and `revision` grows with every move, so a
+# reminder planned for an old time is never mistaken for one for the new time.
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("service_id", String(80), nullable=False),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=True),
+    Column("starts_at", AwareDateTime, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("staff_first_name", String(80), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("revision", Integer, nullable=False, default=0),
+    Column("next_reminder_at", AwareDateTime, nullable=True),
+    Column("confirmed_at", AwareDateTime, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+Index("ix_appointments_next_reminder_at", appointments.c.next_reminder_at)
+Index("ix_appointments_person_service", appointments.c.person_id, appointments.c.service_id)
+
+# Who changed an appointment, how and when (staff, or the person's reply).
+appointment_history = Table(
+    "appointment_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "appointment_id",
+        Integer,
+        ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("action", String(30), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("changed_at", AwareDateTime, nullable=False),
+    Column("changed_by", String(80), nullable=False),
+)
+Index("ix_appointment_history_appointment", appointment_history.c.appointment_id)
+
+# Open prompts of an address that a bare reply ("1", "YES") would answer: a reminder,
+# or Kith's own "which is this for?" question. The referral conversation's question is
+# the participant's state. Each expires (a reminder when its appointment starts).
+awaiting_replies = Table(
+    "awaiting_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(120), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column(
+        "appointment_id",
+        Integer,
+        ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    Column("data", JSON, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("expires_at", AwareDateTime, nullable=False),
+)
+Index("ix_awaiting_replies_address", awaiting_replies.c.address)
+
+# Referral deadlines that passed with the referral still waiting (for later reports).
+deadline_breaches = Table(
+    "deadline_breaches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False),
+    Column("service_id", String(80), nullable=False),
+    Column("deadline", String(20), nullable=False),  # first_contact | first_meeting
+    Column("due_at", AwareDateTime, nullable=False),
+    Column("recorded_at", AwareDateTime, nullable=False),
+    UniqueConstraint("referral_id", "deadline", name="uq_deadline_breaches_referral_deadline"),
+)
