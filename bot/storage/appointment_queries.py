@@ -142,14 +142,14 @@ class SqlAppointments:
         return self._with_addresses(self.conn.execute(query).all())
 
     def change_appointment(
-        self, appointment_id: int, revision: int, expected_status: str, **values: Any
+        self, appointment_id: int, expected_revision: int, expected_status: str, **values: Any
     ) -> bool:
-        """Change an appointment only if it is still at `revision` and `expected_status`."""
+        """Change an appointment only if it is still at that revision and status."""
         result = self.conn.execute(
             update(appointments)
             .where(
                 appointments.c.id == appointment_id,
-                appointments.c.revision == revision,
+                appointments.c.revision == expected_revision,
                 appointments.c.status == expected_status,
             )
             .values(**values)
