@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import Progress
 
 from bot.core.deadlines import LONDON
+from bot.core.phone import read_phone
 from bot.core.ports import Store
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -54,6 +56,8 @@ def _check(line: int, raw: dict[str, str], services: dict[str, ServiceDefinition
     phone, referral = get.get("phone") or None, get.get("referral_id") or None
     if not phone and not referral:
         raise ValueError("give a phone or a referral_id")
+    if phone and read_phone(phone) is None:
+        raise ValueError("the phone number is not a UK mobile or landline number")
     if referral is not None and not referral.isdigit():
         raise ValueError(f"referral_id {referral!r} is not a number")
     try:
@@ -130,12 +134,19 @@ async def run_import(settings: Settings, path: Path, by: str, dry_run: bool) -> 
     async with open_runtime(settings) as runtime:
         now = runtime.clock()
         good: list[Row] = []
+        seen: set[tuple[object, ...]] = set()
         for number, raw in enumerate(records, start=2):  # line 1 is the header
             try:
-                good.append(_check(number, raw, runtime.registry.services))
+                row = _check(number, raw, runtime.registry.services)
+                who = read_phone(row.phone) if row.phone else row.referral_id
+                key = (who, row.service.id, row.starts_at)
+                if key in seen:
+                    raise ValueError("already booked (a duplicate)")
+                seen.add(key)
+                good.append(row)
             except ValueError as exc:
                 problems.append(f"line {number}: {exc}")
-        with Progress(transient=True, console=None) as progress:
+        with Progress(transient=True, console=Console(stderr=True)) as progress:
             task = progress.add_task("booking" if not dry_run else "checking", total=len(good))
             for start in range(0, len(good), BATCH):
                 batch = good[start : start + BATCH]

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core.appointments import ATTENDANCE, BOOKED, CANCELLED, MISSED, Appointment
 from bot.core.appointments import AppointmentDraft as Draft
-from bot.core.phone import to_e164
+from bot.core.phone import read_phone
 from bot.core.ports import Store
 from bot.core.records import OutboundRow
 from bot.core.reminders import key_prefix, next_reminder, plan_reminders
@@ -65,7 +65,7 @@ def person_for(
         phone = number
     if not phone:
         raise AppointmentError("give the person's --phone or a --referral")
-    e164 = to_e164(phone)
+    e164 = read_phone(phone)
     if e164 is None:
         raise AppointmentError("the phone number is not a UK mobile or landline number")
     address = f"sms:{e164}"
