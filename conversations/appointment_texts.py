@@ -8,14 +8,22 @@ END...): the answers are numbers, and "cannot come" rather than "cancel".
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core.deadlines import LONDON
-from conversations.i18n import Translator
+from conversations.i18n import Translator, translator
 
 
 def _when(t: Translator, moment: datetime) -> dict[str, str]:
+    return dict(_said_when(t.code, moment))
+
+
+@lru_cache(maxsize=4096)
+def _said_when(code: str, moment: datetime) -> tuple[tuple[str, str], ...]:
+    """Day and time as said in `code` (cached: a job's batch says the same few often)."""
+    t = translator(code)
     local = moment.astimezone(LONDON)
-    return {"day": t.format_day(local), "time": t.format_clock(local)}
+    return (("day", t.format_day(local)), ("time", t.format_clock(local)))
 
 
 def reminder(t: Translator, starts_at: datetime, place: str, name: str) -> str:

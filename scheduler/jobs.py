@@ -60,7 +60,9 @@ async def _deadlines(context: JobContext, now: datetime) -> int:
 
 
 JOBS = (
-    Job("reminders", timedelta(seconds=20), _reminders),
+    # Every second: a reminder is queued within about a second of its moment
+    # (docs/benchmarks.md); a run that finds nothing due is one indexed read.
+    Job("reminders", timedelta(seconds=1), _reminders),
     Job("expire_idle", timedelta(minutes=5), _expire),
     Job("close_prompts", timedelta(minutes=15), _prompts),
     Job("deadline_watch", timedelta(minutes=10), _deadlines),

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.appointments import Appointment
 from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
-from bot.core.reminders import following, plan_reminders, reminder_at
+from bot.core.reminders import PlannedReminder, following, plan_reminders, reminder_at
 from conversations import appointment_texts as say
 from conversations.i18n import translator
 from conversations.registry import Registry
@@ -28,6 +28,9 @@ from conversations.registry import Registry
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Reminders due this soon are queued now, held by their `not_before` until their moment:
+# a job that runs every second queues each before its moment, never after it.
+LOOKAHEAD = timedelta(seconds=2)
 
 
 @dataclass
@@ -39,13 +42,22 @@ class ReminderCounts:
 
 
 async def queue_due_reminders(
-    database: Database, registry: Registry, now: datetime, batch: int = BATCH
+    database: Database,
+    registry: Registry,
+    now: datetime,
+    batch: int = BATCH,
+    lookahead: timedelta = LOOKAHEAD,
 ) -> ReminderCounts:
-    """Queue every reminder whose moment has come; returns how many were queued."""
+    """Queue every reminder whose moment has come (or comes within `lookahead`)."""
     counts = ReminderCounts()
+    # A read first: most runs find nothing due and take no write lock.
+    if not await database.read(lambda store: store.reminders_due(now + lookahead)):
+        return counts
     # Until a claim finds nothing: a late reminder skipped moves its appointment on to
     # the next moment, which may be due already.
-    while await database.write(lambda store: _batch(store, registry, now, batch, counts)):
+    while await database.write(
+        lambda store: _batch(store, registry, now, now + lookahead, batch, counts)
+    ):
         pass
     if counts.queued or counts.skipped_late:
         log.info(
@@ -56,26 +68,39 @@ async def queue_due_reminders(
 
 
 def _batch(
-    store: Store, registry: Registry, now: datetime, batch: int, counts: ReminderCounts
+    store: Store,
+    registry: Registry,
+    now: datetime,
+    until: datetime,
+    batch: int,
+    counts: ReminderCounts,
 ) -> int:
-    claimed = store.claim_due_reminders(now, batch)
+    """One claimed batch (moments up to `until`): reminders queued, prompts opened."""
+    claimed = store.claim_due_reminders(until, batch)
+    moves: list[tuple[int, int, datetime, datetime | None]] = []
+    prompts: list[tuple[str, int, datetime]] = []
     rows: list[OutboundRow] = []
     for appointment in claimed:
-        row = _reminder(store, registry, appointment, now, counts)
-        if row is not None:
-            rows.append(row)
-    if rows:
-        store.queue(rows, now)
+        assert appointment.next_reminder_at is not None
+        due, then = _plan(registry, appointment)
+        moves.append((appointment.id, appointment.revision, appointment.next_reminder_at, then))
+        if due is None or due.not_after <= now or appointment.address is None:
+            counts.skipped_late += 1
+            continue
+        rows.append(_row(appointment, due))
+        prompts.append((appointment.address, appointment.id, appointment.starts_at))
+    # The claim holds these rows (SKIP LOCKED / SQLite's writer); each move re-checks
+    # the revision and moment all the same, and the keys make queueing idempotent.
+    store.advance_reminders(moves)
+    store.open_reminder_prompts(prompts, now)
+    counts.queued += len(store.queue(rows, now))
     return len(claimed)
 
 
-def _reminder(
-    store: Store,
-    registry: Registry,
-    appointment: Appointment,
-    now: datetime,
-    counts: ReminderCounts,
-) -> OutboundRow | None:
+def _plan(
+    registry: Registry, appointment: Appointment
+) -> tuple[PlannedReminder | None, datetime | None]:
+    """The reminder the claimed moment names, and the moment after it."""
     assert appointment.next_reminder_at is not None
     service = registry.services.get(appointment.service_id)
     if service is not None:
@@ -84,19 +109,13 @@ def _reminder(
         )
     else:  # its service was removed: Kith's defaults
         planned = plan_reminders(appointment.starts_at)
-    due = reminder_at(planned, appointment.next_reminder_at)
-    then = following(planned, appointment.next_reminder_at)
-    # The re-check: only the process that moves the moment on queues the reminder.
-    if not store.advance_reminder(
-        appointment.id, appointment.revision, appointment.next_reminder_at, then
-    ):
-        return None
-    if due is None or due.not_after <= now or appointment.address is None:
-        counts.skipped_late += 1
-        return None
-    counts.queued += 1
+    moment = appointment.next_reminder_at
+    return reminder_at(planned, moment), following(planned, moment)
+
+
+def _row(appointment: Appointment, due: PlannedReminder) -> OutboundRow:
+    assert appointment.address is not None
     t = translator(appointment.language)
-    store.open_prompt(appointment.address, "reminder", appointment.id, now, appointment.starts_at)
     return OutboundRow(
         appointment.address.split(":", 1)[0],
         appointment.address,

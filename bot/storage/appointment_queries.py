@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -176,6 +176,19 @@ class SqlAppointments:
             query = query.with_for_update(skip_locked=True)
         return self._with_addresses(self.conn.execute(query).all())
 
+    def reminders_due(self, now: datetime) -> bool:
+        """True when some booked appointment's next reminder is due (a cheap read first)."""
+        query = (
+            select(appointments.c.id)
+            .where(
+                appointments.c.next_reminder_at.is_not(None),
+                appointments.c.next_reminder_at <= now,
+                appointments.c.status == "booked",
+            )
+            .limit(1)
+        )
+        return self.conn.execute(query).first() is not None
+
     def advance_reminder(
         self, appointment_id: int, revision: int, was: datetime, then: datetime | None
     ) -> bool:
@@ -191,6 +204,60 @@ class SqlAppointments:
             .values(next_reminder_at=then)
         )
         return bool(result.rowcount)
+
+    def advance_reminders(
+        self, moves: Sequence[tuple[int, int, datetime, datetime | None]]
+    ) -> None:
+        """`advance_reminder` for many (id, revision, was, then) at once, in one statement.
+
+        Used under a claim (the rows are locked by this transaction), so each re-check
+        holds; the idempotency keys stand behind it all the same.
+        """
+        if not moves:
+            return
+        statement = (
+            update(appointments)
+            .where(
+                appointments.c.id == bindparam("b_id"),
+                appointments.c.revision == bindparam("b_revision"),
+                appointments.c.status == "booked",
+                appointments.c.next_reminder_at == bindparam("b_was"),
+            )
+            .values(next_reminder_at=bindparam("b_then"))
+        )
+        self.conn.execute(
+            statement,
+            [
+                {"b_id": i, "b_revision": rev, "b_was": was, "b_then": then}
+                for i, rev, was, then in moves
+            ],
+        )
+
+    def open_reminder_prompts(
+        self, prompts: Sequence[tuple[str, int, datetime]], now: datetime
+    ) -> None:
+        """Open a reminder prompt for each (address, appointment, expiry), replacing any."""
+        if not prompts:
+            return
+        self.conn.execute(
+            delete(awaiting_replies).where(
+                awaiting_replies.c.appointment_id.in_([a for _, a, _ in prompts])
+            )
+        )
+        self.conn.execute(
+            insert(awaiting_replies),
+            [
+                {
+                    "address": address,
+                    "kind": "reminder",
+                    "appointment_id": appointment_id,
+                    "data": None,
+                    "created_at": now,
+                    "expires_at": expires,
+                }
+                for address, appointment_id, expires in prompts
+            ],
+        )
 
     def cancel_queued(self, key_prefix: str, reason: str) -> int:
         """Cancel queued outbox rows whose idempotency key starts with `key_prefix`."""

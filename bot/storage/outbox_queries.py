@@ -102,12 +102,13 @@ class SqlOutbox:
             values = [_values(row, now) for row in rows]
             return [int(i) for i in self.conn.execute(_QUEUE, values).scalars().all()]
         statement = _QUEUE_ONCE[self.conn.dialect.name]
-        ids = []
-        for row in rows:
-            stored = self.conn.execute(statement, [_values(row, now)]).scalar_one_or_none()
-            if stored is not None:
-                ids.append(int(stored))
-        return ids
+        if len(rows) == 1:
+            stored = self.conn.execute(statement, [_values(rows[0], now)]).scalar_one_or_none()
+            return [] if stored is None else [int(stored)]
+        # Many rows (a job's batch): one multi-row statement; those already there are
+        # skipped, so the ids returned are of the rows stored (in id order).
+        values = [_values(row, now) for row in rows]
+        return sorted(int(i) for i in self.conn.execute(statement, values).scalars().all())
 
     def list_outbox(self, status: str | None = None) -> list[OutboxMessage]:
         """Outbox rows, oldest first, optionally of one status."""
