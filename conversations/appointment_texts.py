@@ -29,16 +29,16 @@ def _said_when(code: str, moment: datetime) -> tuple[tuple[str, str], ...]:
 def reminder(t: Translator, starts_at: datetime, place: str, name: str) -> str:
     """The reminder itself, with the three numbered answers."""
     return t.gettext(
-        "Reminder: you have an appointment on {day} at {time}, at {place}, with {name}. "
-        "Reply 1 if you can come, 2 if you cannot come, or 3 to ask for another time."
+        "Reminder: your appointment is on {day} at {time}, at {place}, with {name}. "
+        "Reply 1 if you can come, 2 if you cannot, 3 for another time."
     ).format(place=place, name=name, **_when(t, starts_at))
 
 
 def reminder_reask(t: Translator) -> str:
     """A reply to a reminder that is none of its answers."""
     return t.gettext(
-        "Sorry, I did not understand. Reply 1 if you can come, 2 if you cannot come, "
-        "or 3 to ask for another time."
+        "Sorry, I did not understand. Reply 1 if you can come, 2 if you cannot, "
+        "3 for another time."
     )
 
 

@@ -146,7 +146,9 @@ async def run_import(settings: Settings, path: Path, by: str, dry_run: bool) -> 
                 good.append(row)
             except ValueError as exc:
                 problems.append(f"line {number}: {exc}")
-        with Progress(transient=True, console=Console(stderr=True)) as progress:
+        with Progress(
+            transient=True, console=Console(stderr=True), disable=not sys.stderr.isatty()
+        ) as progress:
             task = progress.add_task("booking" if not dry_run else "checking", total=len(good))
             for start in range(0, len(good), BATCH):
                 batch = good[start : start + BATCH]
