@@ -62,11 +62,15 @@ async def book(engine: AsyncEngine, moments: list[datetime]) -> None:
         for start in range(0, len(moments), CHUNK):
             part = moments[start : start + CHUNK]
             ids = (
-                await conn.execute(
-                    insert(persons).returning(persons.c.id, sort_by_parameter_order=True),
-                    [{"created_at": created} for _ in part],
+                (
+                    await conn.execute(
+                        insert(persons).returning(persons.c.id, sort_by_parameter_order=True),
+                        [{"created_at": created} for _ in part],
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             await conn.execute(
                 insert(person_addresses),
                 [

@@ -37,8 +37,7 @@ def reminder(t: Translator, starts_at: datetime, place: str, name: str) -> str:
 def reminder_reask(t: Translator) -> str:
     """A reply to a reminder that is none of its answers."""
     return t.gettext(
-        "Sorry, I did not understand. Reply 1 if you can come, 2 if you cannot, "
-        "3 for another time."
+        "Sorry, I did not understand. Reply 1 if you can come, 2 if you cannot, 3 for another time."
     )
 
 

@@ -30,6 +30,10 @@ TABLES = {
     "outbox",
     "persons",
     "person_addresses",
+    "appointments",
+    "appointment_history",
+    "awaiting_replies",
+    "deadline_breaches",
     "alembic_version",
 }
 
