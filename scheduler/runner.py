@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,3 +42,13 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         )
     scheduler.start()
     return scheduler
+
+
+@asynccontextmanager
+async def scheduling(runtime: Runtime) -> AsyncIterator[None]:
+    """The periodic jobs running for as long as the context lasts."""
+    jobs = start_scheduler(runtime)
+    try:
+        yield
+    finally:
+        jobs.shutdown(wait=False)
