@@ -18,6 +18,7 @@ from bot.core.quiet_hours import DEFAULT_QUIET_HOURS
 from conversations.answers import Choice
 from conversations.conditions import Condition, ConditionError, council_field, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
+from conversations.languages import codes as shipped_languages
 from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
 
 SHIPPED_SERVICES_DIR = Path(__file__).parent / "services"
@@ -133,6 +134,14 @@ class ServiceDefinition:
     monitoring: tuple[Question, ...] = ()  # optional, asked after the referral is stored
     flags: tuple[Flag, ...] = ()
     consent_note: str = ""  # said before the consent question (who else sees the answers)
+    # Languages offered (default: every shipped language), English always among them.
+    languages: tuple[str, ...] = ()
+    # A provider's own wording: language code -> English text -> that language's text.
+    translations: dict[str, dict[str, str]] | None = None
+
+    def offered_languages(self) -> tuple[str, ...]:
+        """The languages this service offers, in menu order."""
+        return self.languages or shipped_languages()
 
     def question(self, field_name: str) -> Question:
         """The question (or monitoring question) that asks `field_name`."""
@@ -468,6 +477,8 @@ _TOP_KEYS = {
     "monitoring",
     "flags",
     "consent_note",
+    "languages",
+    "translations",
 }
 MONITORING_KINDS = ("choice", "multi")
 # A flag's condition may read the screening outcome besides the answers.
@@ -569,7 +580,43 @@ def load_definition(path: Path) -> ServiceDefinition:
         monitoring=monitoring,
         flags=flags,
         consent_note=reader.text(data, "consent_note", required=False) or "",
+        languages=_read_languages(reader, data),
+        translations=_read_translations(reader, data),
     )
+
+
+def _read_languages(reader: _Reader, data: LinedDict) -> tuple[str, ...]:
+    """`languages:` a list of shipped codes; English is always offered."""
+    raw = reader.get(data, "languages", LinedList, required=False)
+    if raw is None:
+        return ()
+    shipped = shipped_languages()
+    chosen: list[str] = []
+    for index, item in enumerate(raw):
+        if str(item) not in shipped:
+            raise reader.fail(
+                raw.item_lines[index], f"unknown language {item!r}: one of {', '.join(shipped)}"
+            )
+        chosen.append(str(item))
+    if "en" not in chosen:
+        chosen.insert(0, "en")
+    return tuple(code for code in shipped if code in chosen)
+
+
+def _read_translations(reader: _Reader, data: LinedDict) -> dict[str, dict[str, str]] | None:
+    """`translations:` language code -> {English text: that language's text}."""
+    raw = reader.get(data, "translations", LinedDict, required=False)
+    if raw is None:
+        return None
+    shipped = shipped_languages()
+    result: dict[str, dict[str, str]] = {}
+    for code, texts in raw.items():
+        if str(code) not in shipped:
+            raise reader.fail(raw.line_of(code), f"unknown language {code!r}")
+        if not isinstance(texts, LinedDict):
+            raise reader.fail(raw.line_of(code), "translations: English text -> translation")
+        result[str(code)] = {str(k).strip(): str(v).strip() for k, v in texts.items()}
+    return result
 
 
 def _read_monitoring(

@@ -56,6 +56,10 @@ def always_on_word(text: str, language: str) -> Word | None:
                 return word
             if word is Word.OPT_OUT and compact in words[word.value]:
                 return word
+    # LANGUAGE works in every language: someone who cannot read the current one must
+    # still be able to get back to the menu.
+    if any(folded in word_list(code).words["language"] for code in available_languages()):
+        return Word.LANGUAGE
     return None
 
 
@@ -108,8 +112,14 @@ def words(name: str, language: str) -> frozenset[str]:
 
 def has_crisis_phrase(text: str) -> bool:
     """True when `text` holds a crisis phrase of any shipped language."""
+    return bool(crisis_languages(text))
+
+
+def crisis_languages(text: str) -> tuple[str, ...]:
+    """The languages whose crisis phrases `text` holds (none: no crisis phrase)."""
     folded = fold(text)
-    return any(
-        (pattern := word_list(code).crisis) is not None and pattern.search(folded)
+    return tuple(
+        code
         for code in available_languages()
+        if (pattern := word_list(code).crisis) is not None and pattern.search(folded)
     )
