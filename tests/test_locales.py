@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from conversations.i18n import load_catalog
 from tests.conftest import Kith
 
 LOCALES = Path("locales")
@@ -54,12 +54,14 @@ def test_every_message_is_translated_with_its_placeholders(language: str) -> Non
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_compiled_catalog_matches_its_source(language: str) -> None:
-    folder = LOCALES / language / "LC_MESSAGES"
-    with (folder / "kith.po").open("rb") as po, (folder / "kith.mo").open("rb") as mo:
-        source = {_key(m.id): _key(m.string) for m in read_po(po) if m.id}
-        compiled = {_key(m.id): _key(m.string) for m in read_mo(mo) if m.id}
-    assert compiled == source
+def test_the_catalog_in_use_matches_its_source(language: str) -> None:
+    # Compiled by the package build (setup.py) or `kith i18n compile`, never committed;
+    # a source checkout without `.mo` files compiles in memory.
+    translations = load_catalog(LOCALES, language)
+    with (LOCALES / language / "LC_MESSAGES" / "kith.po").open("rb") as po:
+        for message in read_po(po):
+            if message.id and isinstance(message.id, str):
+                assert translations.gettext(message.id) == message.string
 
 
 def _key(text: object) -> object:
