@@ -46,13 +46,13 @@ from conversations.keywords import (
     always_on_word,
     choice_words,
     contains_opt_out,
-    crisis_languages,
+    crisis_reply_languages,
     has_crisis_phrase,
     is_word,
     opts_back_in,
     words,
 )
-from conversations.languages import LATIN, from_hint, is_reviewed, menu_order, script_of
+from conversations.languages import LATIN, from_hint, menu_order, script_of
 from conversations.languages import language as language_info
 from conversations.screening import DECLINED, NOT_ACCEPTED, priority_codes, screen
 from conversations.state import (
@@ -295,7 +295,7 @@ class Engine:
                 purpose="crisis",
                 language=code,
             )
-            for code in self._crisis_languages(lang, text)
+            for code in crisis_reply_languages(lang, text)
         ]
         if state is None:
             # Only the position is kept (as before consent): that the questions wait.
@@ -307,17 +307,6 @@ class Engine:
             state.paused = True
             replies.append(Reply(say.crisis_pause(t, self.service)))
         return StepResult(state, replies, crisis=True, alerts=[AlertDraft("crisis", text)])
-
-    def _crisis_languages(self, lang: str, text: str) -> list[str]:
-        """The person's language, the language the crisis words were written in, and
-        English when either is not yet reviewed by a fluent speaker."""
-        chosen = [lang]
-        for code in crisis_languages(text):
-            if code not in chosen and code != DEFAULT_LANGUAGE:
-                chosen.append(code)
-        if DEFAULT_LANGUAGE not in chosen and not all(is_reviewed(code) for code in chosen):
-            chosen.append(DEFAULT_LANGUAGE)
-        return chosen
 
     # -- always-on words inside a conversation ------------------------------------------
 

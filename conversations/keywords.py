@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from conversations.answers import fold
 from conversations.i18n import DEFAULT_LANGUAGE, available_languages, word_list
+from conversations.languages import is_reviewed
 
 
 class Word(StrEnum):
@@ -123,3 +124,16 @@ def crisis_languages(text: str) -> tuple[str, ...]:
         for code in available_languages()
         if (pattern := word_list(code).crisis) is not None and pattern.search(folded)
     )
+
+
+def crisis_reply_languages(language: str, text: str) -> list[str]:
+    """The languages crisis routes are sent in: the person's, the language the crisis
+    words were written in, and English when any of those is not yet reviewed by a
+    fluent speaker (docs/translations.md)."""
+    chosen = [language]
+    for code in crisis_languages(text):
+        if code not in chosen and code != DEFAULT_LANGUAGE:
+            chosen.append(code)
+    if DEFAULT_LANGUAGE not in chosen and not all(is_reviewed(code) for code in chosen):
+        chosen.append(DEFAULT_LANGUAGE)
+    return chosen

@@ -38,7 +38,7 @@ REPORT_MOMENT = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # a Tuesday, inside co
 
 
 def _babel(*arguments: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *arguments])
+    CommandLineInterface().run(["pybabel", "-q", *arguments])  # type: ignore[no-untyped-call]
 
 
 def _languages() -> list[str]:
