@@ -175,3 +175,24 @@ def test_crisis_words_in_another_language_get_routes_in_both(leicester: Engine) 
     # Romanian (the person's), Polish (the words') and English (neither is reviewed).
     assert [reply.language for reply in routes] == ["ro", "pl", "en"]
     assert all("116 123" in reply.text for reply in routes)
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_always_on_words_of_each_language(code: str) -> None:
+    raw = yaml.safe_load((LOCALES / code / "words.yaml").read_text(encoding="utf-8"))
+    kinds = {
+        "opt_out": Word.OPT_OUT,
+        "help": Word.HELP,
+        "language": Word.LANGUAGE,
+        "back": Word.BACK,
+        "restart": Word.RESTART,
+        "person": Word.PERSON,
+        "delete": Word.DELETE,
+    }
+    misread = [
+        (said, kind)
+        for kind, word in kinds.items()
+        for said in raw.get(kind) or ()
+        if always_on_word(str(said), code) is not word
+    ]
+    assert misread == []
