@@ -1,8 +1,12 @@
-"""The composition root: settings in, a wired database, registry, handler and dispatcher out."""
+"""The composition root: settings in, a wired database, registry, handler and dispatcher out.
+
+The channels (what sends, what listens) are plugged in by bot/web/channels.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -10,8 +14,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels.sms_twilio import TwilioSender
-from bot.channels.telegram import TelegramSender
 from bot.clock import make_clock
 from bot.core.sending import Sender
 from bot.delivery.dispatcher import Dispatcher
@@ -19,6 +21,7 @@ from bot.inbound import InboundHandler
 from bot.postcodes import PostcodeLookup
 from bot.settings import Settings
 from bot.storage.database import SqlDatabase, create_engine, ensure_migrated
+from bot.tasks import start_supervised
 from conversations.registry import Registry, load_registry
 
 
@@ -35,46 +38,6 @@ class Runtime:
     clock: Callable[[], datetime]
     # Background tasks (`kith serve`'s dispatcher), each supervised: see bot/tasks.py.
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-
-
-@dataclass
-class Channels:
-    """The channels whose credentials are set, each with its sender."""
-
-    sms: TwilioSender | None = None
-    telegram: TelegramSender | None = None
-
-    @property
-    def senders(self) -> dict[str, Sender]:
-        """Each configured channel's sender, by channel name (what the dispatcher takes)."""
-        found: dict[str, Sender | None] = {"sms": self.sms, "telegram": self.telegram}
-        return {name: sender for name, sender in found.items() if sender is not None}
-
-    async def close(self) -> None:
-        """Close every sender's connections."""
-        if self.sms is not None:
-            await self.sms.close()
-        if self.telegram is not None:
-            await self.telegram.close()
-
-
-def build_channels(settings: Settings) -> Channels:
-    """A sender for each channel whose credentials are set."""
-    channels = Channels()
-    if settings.twilio_configured:
-        assert settings.twilio_account_sid and settings.twilio_auth_token
-        callback = (settings.public_url + "/sms/twilio/status") if settings.public_url else None
-        channels.sms = TwilioSender(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_from,
-            settings.twilio_messaging_service_sid,
-            settings.twilio_api_url,
-            callback,
-        )
-    if settings.telegram_bot_token:
-        channels.telegram = TelegramSender(settings.telegram_bot_token, settings.telegram_api_url)
-    return channels
 
 
 @asynccontextmanager
@@ -113,3 +76,15 @@ async def open_runtime(
                 await postcodes.close()
     finally:
         await db.dispose()
+
+
+@asynccontextmanager
+async def dispatching(runtime: Runtime) -> AsyncIterator[None]:
+    """The outbox dispatcher running, supervised, for as long as the context lasts."""
+    task = start_supervised(runtime.tasks, "dispatcher", runtime.dispatcher.run_forever)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -8,12 +8,16 @@ exact deadline falls on a closed one (Derby's 72 hours can end on Easter Sunday)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.core.deadlines import LONDON, is_working_day
 from conversations.definition import ServiceDefinition
 
 HALF_HOUR = 30
+# A time of night is no time to promise: "by 3:30am" reads as a call at 3:30am. Between
+# these, the day alone is named (a looser promise, still kept by the exact deadline).
+NIGHT_ENDS = time(7, 0)
+NIGHT_STARTS = time(21, 0)
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,8 @@ def spoken_deadline(due: datetime, service: ServiceDefinition) -> SpokenDeadline
 
     A deadline at the end of a day (working days, 23:59) names the day only. Another is
     rounded up to the half hour, so that meeting the exact deadline keeps the promise;
-    rounding past midnight names the day only. On a closed day: the next open day, whole.
+    rounding past midnight, or to a time of night, names the day only. On a closed day:
+    the next open day, whole.
     """
     local = due.astimezone(LONDON)
     if (local.hour, local.minute) == (23, 59):
@@ -51,7 +56,7 @@ def spoken_deadline(due: datetime, service: ServiceDefinition) -> SpokenDeadline
     rounded = local.replace(second=0, microsecond=0)
     if rounded < local or rounded.minute % HALF_HOUR:
         rounded += timedelta(minutes=HALF_HOUR - rounded.minute % HALF_HOUR)
-    if rounded.date() != local.date():
+    if rounded.date() != local.date() or not NIGHT_ENDS <= rounded.time() <= NIGHT_STARTS:
         return SpokenDeadline(next_open_day(local.date(), service), None)
     if not is_open(local.date(), service):
         return SpokenDeadline(next_open_day(local.date(), service), None)

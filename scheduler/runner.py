@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -36,3 +38,13 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(purge, "interval", hours=1, id="purge_alerts", coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler
+
+
+@asynccontextmanager
+async def scheduling(runtime: Runtime) -> AsyncIterator[None]:
+    """The periodic jobs running for as long as the context lasts."""
+    jobs = start_scheduler(runtime)
+    try:
+        yield
+    finally:
+        jobs.shutdown(wait=False)

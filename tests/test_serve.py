@@ -47,7 +47,7 @@ def test_serve_answers_healthz_and_warns_once_about_missing_sms_settings_and_onc
     )
     try:
         body = None
-        for _ in range(100):
+        for _ in range(300):  # a loaded machine may take a while to start Python
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     body = json.loads(r.read())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
@@ -27,6 +29,7 @@ _NOT_TEXTABLE = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)  # parsing a number costs ~0.1 ms; a send asks each time
 def may_text(number: str, region: str = "GB") -> bool:
     """False for a number known to be a landline or service line (they read texts aloud).
 

@@ -7,34 +7,28 @@ so no message is sent twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-from bot.runtime import build_channels, open_runtime
+from bot.runtime import dispatching, open_runtime
 from bot.settings import Settings
-from bot.tasks import start_supervised
+from bot.web.channel import close_all, senders_of
+from bot.web.channels import build_channels
 
 log = logging.getLogger(__name__)
 
 
 async def _dispatch(settings: Settings) -> int:
     channels = build_channels(settings)
-    senders = channels.senders
+    senders = senders_of(channels)
     if not senders:
         log.error("no channel can send: set Twilio or Telegram credentials (see the README)")
         return 2
     try:
-        async with open_runtime(settings, senders) as runtime:
+        async with open_runtime(settings, senders) as runtime, dispatching(runtime):
             log.info("kith dispatching", extra={"channels": ",".join(sorted(senders))})
-            task = start_supervised(runtime.tasks, "dispatcher", runtime.dispatcher.run_forever)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.Event().wait()
     finally:
-        await channels.close()
+        await close_all(channels)
     return 0
 
 

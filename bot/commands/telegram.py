@@ -9,11 +9,13 @@ import sys
 
 from telegram.error import Conflict, InvalidToken, NetworkError
 
-from bot.channels.telegram import MalformedUpdate, parse_update
+from bot.channels.telegram import MalformedUpdate, TelegramSender, parse_update
 from bot.inbound import UnknownService
-from bot.runtime import build_channels, open_runtime
+from bot.runtime import dispatching, open_runtime
 from bot.settings import Settings
-from bot.tasks import start_supervised
+from bot.web.channel import close_all, senders_of
+from bot.web.channels import build_channels
+from bot.web.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 25
@@ -34,11 +36,11 @@ async def set_webhook(settings: Settings) -> int:
     if missing:
         print(f"kith: set {', '.join(missing)} first", file=sys.stderr)
         return 2
-    channels = build_channels(settings)
-    assert channels.telegram is not None and settings.telegram_webhook_secret
+    assert settings.telegram_bot_token and settings.telegram_webhook_secret
+    bot = TelegramSender(settings.telegram_bot_token, settings.telegram_api_url)
     url = f"{settings.public_url}/telegram"
     try:
-        await channels.telegram.set_webhook(url, settings.telegram_webhook_secret)
+        await bot.set_webhook(url, settings.telegram_webhook_secret)
     except InvalidToken:
         print("kith: Telegram refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
         return 2
@@ -46,7 +48,7 @@ async def set_webhook(settings: Settings) -> int:
         print(f"kith: Telegram could not be reached ({type(exc).__name__})", file=sys.stderr)
         return 1
     finally:
-        await channels.close()
+        await bot.close()
     print(f"Telegram will send this bot's updates to {url}")
     return 0
 
@@ -56,48 +58,43 @@ async def poll(settings: Settings, once: bool = False) -> int:
     if _missing(settings, "TELEGRAM_BOT_TOKEN"):
         print("kith: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
         return 2
-    channels = build_channels(settings)
-    telegram = channels.telegram
+    channel = TelegramChannel(settings)
+    telegram = channel.bot
     assert telegram is not None
+    channels = build_channels(settings, telegram=channel)
     try:
-        async with open_runtime(settings, channels.senders) as runtime:
-            sending = start_supervised(runtime.tasks, "dispatcher", runtime.dispatcher.run_forever)
+        async with open_runtime(settings, senders_of(channels)) as runtime, dispatching(runtime):
             offset: int | None = None
-            try:
-                while True:
+            while True:
+                try:
+                    updates = await telegram.updates(offset, 0 if once else POLL_SECONDS)
+                except Conflict:
+                    print(
+                        "kith: this bot has a webhook set; polling would steal its "
+                        "updates (use another bot for a laptop)",
+                        file=sys.stderr,
+                    )
+                    return 2
+                except InvalidToken:
+                    print("kith: Telegram refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
+                    return 2
+                except NetworkError as exc:
+                    log.warning("telegram poll failed", extra={"error": type(exc).__name__})
+                    await asyncio.sleep(5)
+                    continue
+                for data in updates:
+                    offset = int(data["update_id"]) + 1
                     try:
-                        updates = await telegram.updates(offset, 0 if once else POLL_SECONDS)
-                    except Conflict:
-                        print(
-                            "kith: this bot has a webhook set; polling would steal its "
-                            "updates (use another bot for a laptop)",
-                            file=sys.stderr,
-                        )
-                        return 2
-                    except InvalidToken:
-                        print("kith: Telegram refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
-                        return 2
-                    except NetworkError as exc:
-                        log.warning("telegram poll failed", extra={"error": type(exc).__name__})
-                        await asyncio.sleep(5)
+                        inbound = parse_update(data, runtime.clock())
+                    except MalformedUpdate:
                         continue
-                    for data in updates:
-                        offset = int(data["update_id"]) + 1
-                        try:
-                            inbound = parse_update(data, runtime.clock())
-                        except MalformedUpdate:
-                            continue
-                        if inbound.message is not None:
-                            with contextlib.suppress(UnknownService):
-                                await runtime.handler.handle(inbound.message)
-                        if inbound.callback_id is not None:
-                            await telegram.answer_button(inbound.callback_id)
-                    if once:
-                        await runtime.dispatcher.drain()
-                        return 0
-            finally:
-                sending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sending
+                    if inbound.message is not None:
+                        with contextlib.suppress(UnknownService):
+                            await runtime.handler.handle(inbound.message)
+                    if inbound.callback_id is not None:
+                        await telegram.answer_button(inbound.callback_id)
+                if once:
+                    await runtime.dispatcher.drain()
+                    return 0
     finally:
-        await channels.close()
+        await close_all(channels)

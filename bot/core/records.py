@@ -112,6 +112,16 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """A send the provider accepted: the outbox row, when, and the provider's reference."""
+
+    outbox_id: int
+    at: datetime
+    ref: str | None
+    status: str
+
+
+@dataclass(frozen=True)
 class OutboxMessage:
     """A stored outbound message, as staff and the dispatcher see it."""
 

@@ -25,7 +25,7 @@ from datetime import datetime, time, timedelta
 
 from bot.core.ports import Database, Store
 from bot.core.quiet_hours import DEFAULT_QUIET_HOURS, in_quiet_hours, release_time
-from bot.core.records import QuietPlan
+from bot.core.records import QuietPlan, Sent
 from bot.core.sending import (
     DEFAULT_PACES,
     UNLIMITED,
@@ -169,14 +169,8 @@ class Dispatcher:
         else:
             lane.unavailable_for = UNAVAILABLE_FIRST
             sent_at = self.clock()
-            await self.results.write(
-                lambda store: store.record_send(
-                    message.id,
-                    status="sent",
-                    sent_at=sent_at,
-                    provider_ref=result.provider_ref,
-                    provider_status=result.provider_status,
-                )
+            await self.results.sent(
+                Sent(message.id, sent_at, result.provider_ref, result.provider_status)
             )
 
     async def _retry(self, message: Outgoing, code: str, after: float | None) -> None:

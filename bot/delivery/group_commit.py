@@ -4,6 +4,8 @@ On SQLite every commit is an fsync (`synchronous=FULL`) and on PostgreSQL a WAL 
 so one transaction per sent message caps the dispatcher near the disk's flush rate.
 The first caller to arrive writes everything waiting, its own included; the others
 wait for that commit. Each caller still returns only once its result is on disk.
+Accepted sends, the common result, are written by one statement for the whole group
+(one round trip to PostgreSQL, not one a send).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 from collections.abc import Callable
 
 from bot.core.ports import Database, Store
+from bot.core.records import Sent
 
 Work = Callable[[Store], None]
 
@@ -22,10 +25,14 @@ class GroupCommit:
     def __init__(self, database: Database, most: int = 500) -> None:
         self.database = database
         self.most = most
-        self._waiting: list[tuple[Work, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[Work | Sent, asyncio.Future[None]]] = []
         self._writing = False
 
-    async def write(self, work: Work) -> None:
+    async def sent(self, sent: Sent) -> None:
+        """Record an accepted send with whatever else is waiting; return once committed."""
+        await self.write(sent)
+
+    async def write(self, work: Work | Sent) -> None:
         """Run `work` in a transaction shared with whatever else is waiting; raise its error."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((work, done))
@@ -43,10 +50,12 @@ class GroupCommit:
                 self._waiting = []
         await done
 
-    async def _commit(self, batch: list[tuple[Work, asyncio.Future[None]]]) -> None:
+    async def _commit(self, batch: list[tuple[Work | Sent, asyncio.Future[None]]]) -> None:
         def run(store: Store) -> None:
-            for work, _ in batch:
-                work(store)
+            store.record_sent([item for item, _ in batch if isinstance(item, Sent)])
+            for item, _ in batch:
+                if not isinstance(item, Sent):
+                    item(store)
 
         try:
             await self.database.write(run)

@@ -17,6 +17,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
+    case,
     exists,
     func,
     insert,
@@ -28,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.core.records import OutboundRow, OutboxMessage, QuietPlan
+from bot.core.records import OutboundRow, OutboxMessage, QuietPlan, Sent
 from bot.core.segments import segments, to_gsm
 from bot.storage.tables import outbox, participants
 
@@ -46,6 +48,27 @@ _FIELDS = OutboxMessage.__dataclass_fields__
 SETTLED = ("sent", "delivered", "failed", "cancelled")
 ERASED = {"address": "", "body": "", "meta": null(), "person_id": None, "erase_after_send": False}
 _EARLIER = outbox.alias("earlier")
+_ERASE = outbox.c.erase_after_send
+# Many sends recorded by one statement (executemany: one round trip on asyncpg). A row
+# whose person's data went while it waited is blanked in the same statement (the SET
+# expressions all read the row as it was).
+_RECORD_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(
+        status="sent",
+        lease_until=None,
+        sent_at=bindparam("b_sent_at"),
+        provider_ref=bindparam("b_ref"),
+        provider_status=bindparam("b_status"),
+        **{
+            name: case((_ERASE.is_(True), blank), else_=outbox.c[name])
+            for name, blank in ERASED.items()
+            if name != "erase_after_send"
+        },
+        erase_after_send=False,
+    )
+)
 
 
 def _message(row: Any) -> OutboxMessage:
@@ -281,6 +304,15 @@ class SqlOutbox:
         ).scalar()
         if erase and values.get("status") in SETTLED:  # one statement in the common case
             self._erase_settled([outbox_id])
+
+    def record_sent(self, sent: Sequence[Sent]) -> None:
+        """Sends the provider accepted, all in one statement; their leases end."""
+        if sent:
+            params = [
+                {"b_id": s.outbox_id, "b_sent_at": s.at, "b_ref": s.ref, "b_status": s.status}
+                for s in sent
+            ]
+            self.conn.execute(_RECORD_SENT, params)
 
     def hold(self, outbox_id: int, until: datetime, refund: bool = True) -> None:
         """Put a claimed message back until `until`; `refund` gives back its attempt."""

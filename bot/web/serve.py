@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiohttp import web
 
-from bot.runtime import build_channels, open_runtime
-from bot.settings import Settings, SettingsError
-from bot.tasks import start_supervised
+from bot.settings import Settings
 from bot.web.app import create_app
-from scheduler.runner import start_scheduler
+from bot.web.channel import senders_of
+from bot.web.channels import build_channels
 
 log = logging.getLogger(__name__)
 
@@ -35,37 +33,22 @@ def startup_warnings(settings: Settings) -> list[str]:
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
     channels = build_channels(settings)
-    senders = channels.senders
-    async with open_runtime(settings, senders) as runtime:
-        enabled = {s.id for s in runtime.registry.enabled()}
-        if settings.default_service and settings.default_service not in enabled:
-            raise SettingsError(
-                f"KITH_DEFAULT_SERVICE {settings.default_service!r} is not an enabled service "
-                "(see `kith services list`)"
-            )
-        runner = web.AppRunner(create_app(runtime, channels.telegram), access_log=None)
-        await runner.setup()
+    runner = web.AppRunner(create_app(settings, channels), access_log=None)
+    try:
+        await runner.setup()  # opens the runtime, starts the dispatcher and the scheduler
         site = web.TCPSite(runner, host, port)
         await site.start()
         log.info("kith serving", extra={"host": host, "port": port})
         for warning in startup_warnings(settings):
             log.warning(warning)
-        if "sms" not in senders:
+        if "sms" not in senders_of(channels):
             log.warning(
                 "SMS replies stay queued in the outbox (`kith outbox list`): missing %s",
                 ", ".join(settings.missing_for_sms()),
             )
-        dispatching = start_supervised(runtime.tasks, "dispatcher", runtime.dispatcher.run_forever)
-        jobs = start_scheduler(runtime)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            jobs.shutdown(wait=False)
-            dispatching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatching
-            await runner.cleanup()
-            await channels.close()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 def serve(settings: Settings, host: str, port: int) -> int:

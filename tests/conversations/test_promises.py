@@ -50,6 +50,11 @@ def test_govuk_style_times(hour: int, minute: int, said: str) -> None:
         # always keeps the promise), 10:30 stays 10:30am.
         (at(2026, 4, 14, 7, 42), at(2026, 4, 11, 7, 42), DERBY, "by 8am on Tuesday 14 April"),
         (at(2026, 4, 14, 10, 30), at(2026, 4, 11, 10, 30), DERBY, "by 10:30am on Tuesday 14 April"),
+        # A time of night is never promised: Thurrock's 48 hours from Monday 7 December
+        # 3:38am end at 3:38am on Wednesday, said as the day; 9pm is still a time.
+        (at(2026, 12, 9, 3, 38), at(2026, 12, 7, 3, 38), THURROCK, "by Wednesday 9 December"),
+        (at(2026, 12, 9, 21, 0), at(2026, 12, 7, 21), THURROCK, "by 9pm on Wednesday 9 December"),
+        (at(2026, 12, 9, 21, 10), at(2026, 12, 7, 21, 10), THURROCK, "by Wednesday 9 December"),
         # Derby's 72 hours from Thursday 2 April 14:00 end on Easter Sunday: Easter Monday
         # is a bank holiday too, so the promise is Tuesday 7 April.
         (at(2026, 4, 5, 14), at(2026, 4, 2, 14), DERBY, "by Tuesday 7 April"),

@@ -206,7 +206,7 @@ def test_consent_to_tell_the_care_manager_is_asked_and_recorded(kith_sqlite: Kit
             "postcode",
             "outside_kirklees",
             "live in Kirklees",
-            "council where you live",
+            "Leeds City Council",  # the council LS1 is in (issue 10.2)
         ),
         (
             # 1.4, 4.11: refused only when neither a mental health problem nor use of
@@ -214,8 +214,9 @@ def test_consent_to_tell_the_care_manager_is_asked_and_recorded(kith_sqlite: Kit
             {"mental_health_need": "no", "uses_mh_services": "no"},
             "uses_mh_services",
             "no_mental_health_need",
-            "have mental health problems or get help from mental health services",
-            "your GP",
+            # Neutral words in an SMS (issue 10.6); other advocacy is the way on.
+            "supported by a care team",
+            "other advocacy services in Kirklees",
         ),
         (
             {"in_custody": "yes", "already_supported": "no"},
@@ -299,21 +300,33 @@ def test_priority_circumstances_of_clause_4_12(
     assert referral["priority"] == codes
 
 
-def test_priority_choices_are_listed_in_words_a_person_knows(kith_sqlite: Kith) -> None:
+def test_priority_choices_are_short_labels_without_legal_sections(kith_sqlite: Kith) -> None:
+    """Issue 10.6: an SMS names no legal section; 4.12's circumstances are short labels."""
     replies, _ = refer(kith_sqlite)
     text = question(replies, "priority")
-    for words in (
-        "hospital",
-        "Tribunal",
-        "Managers Hearing",
-        "Section 117",
-        "After Care with Supervision",
-        "Guardianship",
-        "community treatment order",
-        "assessment of needs",
-        "residential care",
-    ):
-        assert words in text
+    assert "hospital" in text.lower()
+    assert "Tribunal" in text
+    assert "Guardianship" in text
+    for legal in ("Section 117", "Mental Health", "Managers Hearing"):
+        assert legal not in text
+
+
+@pytest.mark.parametrize(
+    ("answer", "codes"),
+    [
+        # The names a person has been told (4.12) still choose the circumstance.
+        ("section 117", ["section_117_or_supervised_aftercare"]),
+        ("community treatment order", ["community_treatment_order"]),
+        ("managers hearing", ["tribunal_or_managers_hearing"]),
+        ("care home", ["residential_care_assessment_or_move_on"]),
+        ("leaving hospital", ["hospital_admission_or_discharge"]),
+    ],
+)
+def test_priority_full_names_are_understood(
+    kith_sqlite: Kith, answer: str, codes: list[str]
+) -> None:
+    _, referral = refer(kith_sqlite, priority=answer)
+    assert referral["priority"] == codes
 
 
 # -- who refers -------------------------------------------------------------------------

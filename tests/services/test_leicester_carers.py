@@ -192,15 +192,15 @@ def test_urgent_situation_is_answered_the_same_day_even_when_signposted(
             {"caring_status": "2", "months_since_caring_ended": "12", "cared_for_age": None},
             "months_since_caring_ended",
             "caring_ended_12_months_or_more",
-            "less than a year ago",
-            "information and advice",
+            "caring ended in the last year",
+            "bereavement support",  # 6.6c acknowledged as a loss (issue 10.6)
         ),
         (
             {"caring_status": "2", "months_since_caring_ended": "30", "cared_for_age": None},
             "months_since_caring_ended",
             "caring_ended_12_months_or_more",
-            "less than a year ago",
-            "information and advice",
+            "caring ended in the last year",
+            "bereavement support",  # 6.6c acknowledged as a loss (issue 10.6)
         ),
         # 6.6d paid carers (and 1.1: "unpaid").
         (
@@ -215,7 +215,7 @@ def test_urgent_situation_is_answered_the_same_day_even_when_signposted(
             {"cared_for_age": "10", "parent_of_cared_for": "yes", "cared_for_in_transition": "no"},
             "cared_for_in_transition",
             "cared_for_child_not_in_transition",
-            "Parents of a disabled child",
+            "parents of a disabled child",
             "parents of disabled children",
         ),
         # 6.3, 2.7, 6.4: neither the carer nor the person cared for lives in Leicester.

@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -161,3 +162,16 @@ async def test_0003_gives_existing_records_a_person(database_url: str) -> None:
     assert alert.person_id == links[other] != links[person]
     assert alert.words == "not safe"  # kept as it was
     assert sent[oncall] is None
+
+
+async def test_0005_keeps_outbox_statistics_fresh_on_postgresql(db: AsyncEngine) -> None:
+    """A claim's plan needs to know how many rows are queued: after a burst of 1,000
+    changed rows PostgreSQL re-analyses the outbox, not after 10% of the table."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite has no autovacuum")
+    async with db.connect() as conn:
+        options = (
+            await conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'outbox'"))
+        ).scalar_one()
+    expected = {"autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=1000"}
+    assert set(options) == expected

@@ -1,7 +1,8 @@
 """SMS end to end: signed Twilio webhooks into the real app, replies out to a Twilio fake.
 
-The app runs on loopback (aiohttp's TestServer, a real HTTP client) inside
-`open_runtime`, wired as `kith serve` wires it. The real twilio client sends through
+The app runs on loopback (aiohttp's TestServer, a real HTTP client)
+with the runtime its own startup opens (`create_app`, as `kith serve` wires it, with
+the test stepping the dispatcher). The real twilio client sends through
 the outbox dispatcher to a loopback fake at TWILIO_API_URL; nothing is patched.
 Every test runs on SQLite and on PostgreSQL.
 """
@@ -24,10 +25,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Executable, select, text
 
 from bot.core.records import OutboundRow
-from bot.runtime import Runtime, build_channels, open_runtime
+from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.storage.tables import outbox, participants, referrals
 from bot.web.app import create_app
+from bot.web.channels import build_channels
+from bot.web.state import KITH
 from conversations.definition import SHIPPED_SERVICES_DIR
 from tests.fakes.twilio_fake import TwilioFake, sign
 from tests.web.conftest import ACCOUNT_SID, AUTH_TOKEN
@@ -180,19 +183,16 @@ class Running:
 async def running_kith(url: str, fake: TwilioFake, **changes: str | None) -> AsyncIterator[Running]:
     """Kith's app and dispatcher, wired by `kith serve`'s own code, on loopback."""
     settings = load_settings(env_for(url, fake, **changes), dotenv=Path("/nonexistent"))
-    channels = build_channels(settings)
+    # The routes and the runtime as `kith serve` wires them; the test steps the dispatcher.
+    app = create_app(settings, build_channels(settings), background=False)
+    client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
     try:
-        async with open_runtime(settings, channels.senders) as runtime:
-            client: TestClient[Any, Any] = TestClient(
-                TestServer(create_app(runtime, channels.telegram), host="127.0.0.1")
-            )
-            await client.start_server()
-            try:
-                yield Running(runtime, client, fake)
-            finally:
-                await client.close()
+        runtime = app[KITH].runtime
+        assert runtime is not None
+        yield Running(runtime, client, fake)
     finally:
-        await channels.close()
+        await client.close()
 
 
 @pytest.fixture

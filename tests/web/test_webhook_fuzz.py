@@ -31,10 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.storage.database import create_engine, upgrade
 from bot.web.app import create_app
+from bot.web.channels import build_channels
+from bot.web.state import KITH
 from tests.fakes.twilio_fake import sign
 from tests.web.conftest import ACCOUNT_SID, AUTH_TOKEN
 
@@ -77,20 +79,23 @@ class LiveKith:
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         }
         self._stop = asyncio.Event()
-        async with open_runtime(load_settings(env, dotenv=Path("/nonexistent"))) as runtime:
+        settings = load_settings(env, dotenv=Path("/nonexistent"))
+        app = create_app(settings, build_channels(settings), background=False)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            runtime = app[KITH].runtime
+            assert runtime is not None
             self.runtime = runtime
-            runner = web.AppRunner(create_app(runtime), access_log=None)
-            await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             server = site._server
             assert server is not None and server.sockets  # type: ignore[attr-defined]
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
             self.ready.set()
-            try:
-                await self._stop.wait()
-            finally:
-                await runner.cleanup()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
 
     def __enter__(self) -> LiveKith:
         self.thread.start()
