@@ -36,10 +36,6 @@ clean:
 ## Re-extract messages, update each catalog, compile (after changing any wording).
 locales: install
 	$(BIN)/pip install -q -e .
-	$(BIN)/pybabel -q extract --project=Kith --copyright-holder='Kith contributors' -F babel.cfg -k N_ --add-comments=Translators: --no-location --sort-output -o locales/kith.pot .
-	for lang in $$(ls locales | grep -v '\.' | grep -v __ | grep -vx en); do \
-	  test -f locales/$$lang/LC_MESSAGES/kith.po || \
-	    $(BIN)/pybabel -q init -D kith -i locales/kith.pot -d locales -l $$lang; \
-	  $(BIN)/pybabel -q update -D kith -i locales/kith.pot -d locales -l $$lang --no-fuzzy-matching; \
-	done
-	$(BIN)/pybabel -q compile -D kith -d locales --statistics
+	$(BIN)/kith i18n extract
+	$(BIN)/kith i18n update
+	$(BIN)/kith i18n compile

@@ -110,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
 
     _appointment_parsers(commands)
 
+    i18n = commands.add_parser("i18n", help="translation catalogs and their SMS cost")
+    i18n.add_argument("action", choices=["extract", "update", "compile", "report"])
+    i18n.add_argument(
+        "--services-dir", type=Path, help="a provider's folder of definitions (its own catalogs)"
+    )
+    i18n.add_argument("--json", action="store_true", help="report: every prompt, as JSON")
+
     cost = commands.add_parser("sms-cost", help="SMS segments sent and their cost")
     cost.add_argument("--service")
     cost.add_argument("--since", metavar="YYYY-MM-DD")
@@ -223,6 +230,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.costs import report
 
         return asyncio.run(report(settings, args.service, args.since, args.json))
+    if args.command == "i18n":
+        from bot.commands.i18n import run_i18n
+
+        return run_i18n(settings, args.action, args.services_dir, args.json)
     if args.command == "dispatch":
         from bot.commands.dispatch import dispatch
 

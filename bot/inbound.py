@@ -24,6 +24,7 @@ from bot.replies import Routed, route_reply
 from conversations.areas import LocalAuthority
 from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
+from conversations.languages import from_hint
 from conversations.menu import MENU_MARKER, MenuResult, menu_step
 from conversations.registry import Registry
 from conversations.state import ConversationState
@@ -115,7 +116,9 @@ class InboundHandler:
         state = ConversationState.from_json(saved) if saved and not menu_shown else None
         if state is not None and state.service_id not in self.registry.services:
             state = None  # the service was removed: start afresh
-        language = (participant.language if participant else None) or message.language_hint or "en"
+        # Telegram's language_code ("ur-PK") is the first guess for a new address.
+        hint = from_hint(message.language_hint)
+        language = (participant.language if participant else None) or hint or "en"
         text = message.text
         routed = route_reply(store, message, participant, state, now)
         if routed is not None and routed.text is None:
@@ -350,7 +353,7 @@ class InboundHandler:
         said_in = (
             result.state.language
             if result.state
-            else (participant.language if participant else message.language_hint or "en")
+            else (participant.language if participant else from_hint(message.language_hint) or "en")
         )
         rows = [
             self._row(message, service_id, reply, now, person_id, said_in)

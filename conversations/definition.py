@@ -18,6 +18,7 @@ from bot.core.quiet_hours import DEFAULT_QUIET_HOURS
 from conversations.answers import Choice
 from conversations.conditions import Condition, ConditionError, council_field, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
+from conversations.languages import codes as shipped_languages
 from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
 
 SHIPPED_SERVICES_DIR = Path(__file__).parent / "services"
@@ -138,6 +139,14 @@ class ServiceDefinition:
     # Attendance rule: this many missed appointments raise `support_may_end` (None: no rule).
     missed_limit: int | None = None
     missed_clause: str | None = None
+    # Languages offered (default: every shipped language), English always among them.
+    languages: tuple[str, ...] = ()
+    # A provider's own wording: language code -> English text -> that language's text.
+    translations: dict[str, dict[str, str]] | None = None
+
+    def offered_languages(self) -> tuple[str, ...]:
+        """The languages this service offers, in menu order."""
+        return self.languages or shipped_languages()
 
     def question(self, field_name: str) -> Question:
         """The question (or monitoring question) that asks `field_name`."""
@@ -475,6 +484,8 @@ _TOP_KEYS = {
     "consent_note",
     "reminders",
     "attendance",
+    "languages",
+    "translations",
 }
 MONITORING_KINDS = ("choice", "multi")
 # A flag's condition may read the screening outcome besides the answers.
@@ -578,6 +589,8 @@ def load_definition(path: Path) -> ServiceDefinition:
         consent_note=reader.text(data, "consent_note", required=False) or "",
         reminder_offsets_hours=_reminder_offsets(reader, data),
         **_attendance(reader, data),
+        languages=_read_languages(reader, data),
+        translations=_read_translations(reader, data),
     )
 
 
@@ -601,6 +614,40 @@ def _attendance(reader: _Reader, data: LinedDict) -> dict[str, Any]:
     if not 1 <= limit <= 20:
         raise reader.fail(raw.line_of("missed_limit"), "missed_limit must be from 1 to 20")
     return {"missed_limit": limit, "missed_clause": reader.text(raw, "clause", required=False)}
+
+
+def _read_languages(reader: _Reader, data: LinedDict) -> tuple[str, ...]:
+    """`languages:` a list of shipped codes; English is always offered."""
+    raw = reader.get(data, "languages", LinedList, required=False)
+    if raw is None:
+        return ()
+    shipped = shipped_languages()
+    chosen: list[str] = []
+    for index, item in enumerate(raw):
+        if str(item) not in shipped:
+            raise reader.fail(
+                raw.item_lines[index], f"unknown language {item!r}: one of {', '.join(shipped)}"
+            )
+        chosen.append(str(item))
+    if "en" not in chosen:
+        chosen.insert(0, "en")
+    return tuple(code for code in shipped if code in chosen)
+
+
+def _read_translations(reader: _Reader, data: LinedDict) -> dict[str, dict[str, str]] | None:
+    """`translations:` language code -> {English text: that language's text}."""
+    raw = reader.get(data, "translations", LinedDict, required=False)
+    if raw is None:
+        return None
+    shipped = shipped_languages()
+    result: dict[str, dict[str, str]] = {}
+    for code, texts in raw.items():
+        if str(code) not in shipped:
+            raise reader.fail(raw.line_of(code), f"unknown language {code!r}")
+        if not isinstance(texts, LinedDict):
+            raise reader.fail(raw.line_of(code), "translations: English text -> translation")
+        result[str(code)] = {str(k).strip(): str(v).strip() for k, v in texts.items()}
+    return result
 
 
 def _read_monitoring(

@@ -7,7 +7,7 @@ new state, the replies (in the outbox) and any referral in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -31,19 +31,29 @@ from conversations.answers import (
 )
 from conversations.areas import Area, LocalAuthority
 from conversations.conditions import UNKNOWN, AreaLookup, council_field
-from conversations.definition import Question, Rule, ServiceDefinition
+from conversations.definition import SHIPPED_SERVICES_DIR, Question, Rule, ServiceDefinition
 from conversations.dictionary import ENGINE_FIELDS
-from conversations.i18n import Translator, available_languages, language_name, translator
+from conversations.i18n import (
+    DEFAULT_LANGUAGE,
+    Translator,
+    isolate_numbers,
+    language_name,
+    load_catalog,
+    translator,
+)
 from conversations.keywords import (
     Word,
     always_on_word,
     choice_words,
     contains_opt_out,
+    crisis_reply_languages,
     has_crisis_phrase,
     is_word,
     opts_back_in,
     words,
 )
+from conversations.languages import LATIN, from_hint, menu_order, script_of
+from conversations.languages import language as language_info
 from conversations.screening import DECLINED, NOT_ACCEPTED, priority_codes, screen
 from conversations.state import (
     CONSENT,
@@ -69,6 +79,7 @@ class Reply:
     kind: str | None = None
     choices: tuple[dict[str, Any], ...] | None = None
     purpose: str = "reply"
+    language: str | None = None  # when not the conversation's (crisis routes in another)
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,36 @@ class Engine:
         self.service = service
         self.area_info = area if isinstance(area, Area) else None
         self.area: AreaLookup | None = area.match if isinstance(area, Area) else area
+        self._translators: dict[str, Translator] = {}
+
+    def translator(self, code: str) -> Translator:
+        """This service's translator for `code`: its own wording and catalog first.
+
+        A definition's `translations:` override single texts; a definition outside the
+        shipped folder may keep catalogs in `locales/<code>/LC_MESSAGES/kith.po` beside it.
+        """
+        cached = self._translators.get(code)
+        if cached is not None:
+            return cached
+        overrides = (self.service.translations or {}).get(code)
+        folder = self.service.path.parent / "locales" if self.service.path else None
+        own = (
+            load_catalog(folder, code)
+            if folder is not None and folder.is_dir() and folder.parent != SHIPPED_SERVICES_DIR
+            else None
+        )
+        made = translator(code) if overrides is None and own is None else None
+        if made is None:
+            made = Translator(code, overrides, own)
+        self._translators[code] = made
+        return made
+
+    def _language(self, state: ConversationState | None, hint: str) -> str:
+        """The conversation's language: the stored one, else the hint if offered, else English."""
+        if state is not None:
+            return state.language
+        code = from_hint(hint)
+        return code if code in self.service.offered_languages() else DEFAULT_LANGUAGE
 
     # -- entry point -----------------------------------------------------------------
 
@@ -131,9 +172,32 @@ class Engine:
         (bot/postcodes.py); without it Kith asks the person.
         """
         text = strip_invisible(text)
-        lang = state.language if state else language
-        t = translator(lang)
+        lang = self._language(state, language)
+        t = self.translator(lang)
         word = always_on_word(text, lang)
+        result = self._step_words(
+            t, state, text, now, word, lang, opted_out, sms, pictures, local_authority
+        )
+        said_in = result.state.language if result.state else lang
+        for index, reply in enumerate(result.replies):
+            if language_info(reply.language or said_in).script == "Arabic":
+                result.replies[index] = replace(reply, text=isolate_numbers(reply.text))
+        return result
+
+    def _step_words(
+        self,
+        t: Translator,
+        state: ConversationState | None,
+        text: str,
+        now: datetime,
+        word: Word | None,
+        lang: str,
+        opted_out: bool,
+        sms: bool,
+        pictures: bool,
+        local_authority: LocalAuthority | None,
+    ) -> StepResult:
+        """Opt-out, opt-in and crisis words first; then the conversation itself."""
 
         if opted_out:
             if opts_back_in(text, lang, sms):
@@ -159,7 +223,7 @@ class Engine:
 
         result = self._step(t, state, text, now, word, lang, pictures, local_authority)
         if word is None and contains_opt_out(text, lang):
-            result.replies.insert(0, Reply(say.opt_out_hint(translator(lang))))
+            result.replies.insert(0, Reply(say.opt_out_hint(t)))
         return result
 
     def resume(self, state: ConversationState) -> list[Reply]:
@@ -184,6 +248,11 @@ class Engine:
                 return self._delete(t, None)
             state = ConversationState(service_id=self.service.id, language=lang)
             if word is Word.LANGUAGE:
+                return self._language_menu(t, state)
+            script = script_of(text)
+            if script not in (None, LATIN) and language_info(lang).script != script:
+                # Written in a script the chosen language does not use: ask, its languages first.
+                state.menu_script = script
                 return self._language_menu(t, state)
             start = [Reply(say.welcome(t, self.service)), self._consent(t)]
             if pictures and not text.strip():
@@ -224,7 +293,14 @@ class Engine:
         self, t: Translator, state: ConversationState | None, text: str, lang: str
     ) -> StepResult:
         """Routes first; then the questions wait until the person replies CONTINUE."""
-        replies = [Reply(say.crisis_routes(t, self.service), purpose="crisis")]
+        replies = [
+            Reply(
+                say.crisis_routes(self.translator(code), self.service),
+                purpose="crisis",
+                language=code,
+            )
+            for code in crisis_reply_languages(lang, text)
+        ]
         if state is None:
             # Only the position is kept (as before consent): that the questions wait.
             state = ConversationState(service_id=self.service.id, language=lang)
@@ -310,22 +386,33 @@ class Engine:
         self, t: Translator, state: ConversationState, before: list[Reply] | None = None
     ) -> StepResult:
         state.choosing_language = True
-        codes = available_languages()
+        codes = menu_order(self.service.offered_languages(), state.menu_script)
+        if state.menu_script not in (None, LATIN):
+            t = self.translator(codes[0])  # asked in the first language of the person's script
         choices = tuple(
             {"n": n, "key": code, "label": language_name(code)} for n, code in enumerate(codes, 1)
         )
-        menu = Reply(say.language_menu(t, codes), field="language", kind="choice", choices=choices)
+        menu = Reply(
+            say.language_menu(t, codes, self.translator),
+            field="language",
+            kind="choice",
+            choices=choices,
+            language=t.code,
+        )
         return StepResult(state, [*(before or []), menu])
 
     def _choose_language(self, state: ConversationState, text: str) -> StepResult:
-        codes = available_languages()
-        options = [Choice(code, language_name(code)) for code in codes]
+        codes = menu_order(self.service.offered_languages(), state.menu_script)
+        options = [
+            Choice(code, language_name(code), (language_info(code).english_name,)) for code in codes
+        ]
         try:
             state.language = parse_choice(text, options, [c.label for c in options])
         except InvalidAnswer:
-            return self._language_menu(translator(state.language), state)
+            return self._language_menu(self.translator(state.language), state)
         state.choosing_language = False
-        t = translator(state.language)
+        state.menu_script = None
+        t = self.translator(state.language)
         if state.phase == CONSENT and not state.consent_at:
             return StepResult(state, [Reply(say.welcome(t, self.service)), self._consent(t)])
         return StepResult(state, self._ask_current(t, state))

@@ -7,7 +7,9 @@ no translation to be complete; any missing translation falls back to English.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -16,9 +18,12 @@ from pathlib import Path
 import yaml
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 import locales
+from conversations import languages
 from conversations.answers import fold
 
 LOCALES_DIR = Path(locales.__file__).parent
@@ -47,18 +52,56 @@ def N_(message: str) -> str:
     return message
 
 
+# Per-locale patterns a catalog may override where CLDR's default reads badly in a text
+# (Babel gives "5:00 PM" for Urdu): translate these ids with a CLDR pattern.
+# Translators: the CLDR pattern for a time of day in a text message. Keep it free of
+# Latin AM/PM in a non-Latin script: "h:mm B" gives the local word for morning/evening.
+TIME_PATTERN = N_("h:mm a")
+# Translators: the CLDR pattern for a day in a text message ("Thursday 9 April").
+DATE_PATTERN = N_("EEEE d MMMM")
+# Unicode isolates: a number inside right-to-left text keeps its own order ("116 123").
+_ISOLATE_START, _ISOLATE_END = "\u2066", "\u2069"
+_NUMBER_RUN = re.compile(r"(?<![\u2066\d+])[+]?\d(?:[\d:./\-]| (?=\d))*")
+
+
 def available_languages() -> tuple[str, ...]:
-    """Language codes with a catalog or word list shipped, English first."""
-    codes = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "words.yaml").is_file())
-    return tuple(sorted(codes, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+    """Codes of the shipped languages, English first (locales/languages.yaml)."""
+    return languages.codes()
 
 
 def language_name(code: str) -> str:
     """The language's own name for itself (English, اردو, Polski...)."""
     try:
-        return Locale.parse(code).get_display_name(code) or code
-    except (ValueError, TypeError):
+        return languages.language(code).name
+    except languages.UnknownLanguage:
         return code
+
+
+def isolate_numbers(text: str) -> str:
+    """Wrap each run of digits in left-to-right isolates, for right-to-left text.
+
+    Without them a phone shows "116 123" inside Urdu or Arabic as "123 116".
+    """
+    if _ISOLATE_START in text:
+        return text  # already done
+    return _NUMBER_RUN.sub(lambda m: f"{_ISOLATE_START}{m.group(0)}{_ISOLATE_END}", text)
+
+
+def load_catalog(folder: Path, code: str, domain: str = "kith") -> NullTranslations:
+    """The compiled catalog of `code` under `folder`; compiled in memory from the `.po`
+    when no `.mo` was built (a source checkout); NullTranslations when there is none."""
+    messages = folder / code / "LC_MESSAGES"
+    if (messages / f"{domain}.mo").is_file():
+        return Translations.load(str(folder), [code], domain=domain)
+    source = messages / f"{domain}.po"
+    if not source.is_file():
+        return NullTranslations()
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=domain)
 
 
 @dataclass(frozen=True)
@@ -88,15 +131,30 @@ def word_list(code: str) -> WordList:
 
 
 class Translator:
-    """Gettext and date formatting for one language."""
+    """Gettext and date formatting for one language.
 
-    def __init__(self, code: str) -> None:
+    `overrides` (English text to this language's text) win over the catalog: a
+    provider's own wording for one service (docs/service-definitions.md).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        overrides: Mapping[str, str] | None = None,
+        fallback: NullTranslations | None = None,
+    ) -> None:
         self.code = code if code in available_languages() else DEFAULT_LANGUAGE
-        loaded = Translations.load(str(LOCALES_DIR), [self.code], domain="kith")
+        loaded = load_catalog(LOCALES_DIR, self.code)
+        if fallback is not None:
+            fallback.add_fallback(loaded)
+            loaded = fallback
         self._translations: NullTranslations = loaded
+        self._overrides = dict(overrides or {})
 
     def gettext(self, message: str) -> str:
         """`message` in this language (English when not translated)."""
+        if message in self._overrides:
+            return self._overrides[message]
         return self._translations.gettext(message)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
@@ -105,13 +163,14 @@ class Translator:
 
     def format_day(self, moment: date | datetime) -> str:
         """A date as a person says it: `Thursday 9 April`."""
-        return format_date(moment, "EEEE d MMMM", locale=self.code)
+        return format_date(moment, self.gettext(DATE_PATTERN), locale=self.code)
 
     def format_clock(self, moment: datetime) -> str:
-        """A time of day as a person says it: GOV.UK style in English (`5pm`, `10:30am`)."""
+        """A time of day as a person says it: GOV.UK style in English (`5pm`, `10:30am`);
+        elsewhere the catalog's pattern (CLDR's words for morning and evening)."""
         if self.code == DEFAULT_LANGUAGE:
             return govuk_time(moment)
-        return format_time(moment, "h:mm a", locale=self.code)
+        return format_time(moment, self.gettext(TIME_PATTERN), locale=self.code)
 
     @property
     def right_to_left(self) -> bool:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from conversations.answers import fold
 from conversations.i18n import DEFAULT_LANGUAGE, available_languages, word_list
+from conversations.languages import is_reviewed
 
 
 class Word(StrEnum):
@@ -56,6 +57,10 @@ def always_on_word(text: str, language: str) -> Word | None:
                 return word
             if word is Word.OPT_OUT and compact in words[word.value]:
                 return word
+    # LANGUAGE works in every language: someone who cannot read the current one must
+    # still be able to get back to the menu.
+    if any(folded in word_list(code).words["language"] for code in available_languages()):
+        return Word.LANGUAGE
     return None
 
 
@@ -108,8 +113,27 @@ def words(name: str, language: str) -> frozenset[str]:
 
 def has_crisis_phrase(text: str) -> bool:
     """True when `text` holds a crisis phrase of any shipped language."""
+    return bool(crisis_languages(text))
+
+
+def crisis_languages(text: str) -> tuple[str, ...]:
+    """The languages whose crisis phrases `text` holds (none: no crisis phrase)."""
     folded = fold(text)
-    return any(
-        (pattern := word_list(code).crisis) is not None and pattern.search(folded)
+    return tuple(
+        code
         for code in available_languages()
+        if (pattern := word_list(code).crisis) is not None and pattern.search(folded)
     )
+
+
+def crisis_reply_languages(language: str, text: str) -> list[str]:
+    """The languages crisis routes are sent in: the person's, the language the crisis
+    words were written in, and English when any of those is not yet reviewed by a
+    fluent speaker (docs/translations.md)."""
+    chosen = [language]
+    for code in crisis_languages(text):
+        if code not in chosen and code != DEFAULT_LANGUAGE:
+            chosen.append(code)
+    if DEFAULT_LANGUAGE not in chosen and not all(is_reviewed(code) for code in chosen):
+        chosen.append(DEFAULT_LANGUAGE)
+    return chosen

@@ -16,6 +16,7 @@ from conversations.keywords import (
     Word,
     always_on_word,
     contains_opt_out,
+    crisis_reply_languages,
     has_crisis_phrase,
     opts_back_in,
 )
@@ -58,9 +59,11 @@ def menu_step(
             replies=[t.gettext("You will get no more messages from us. Reply START to undo.")],
         )
     if has_crisis_phrase(text):
-        return MenuResult(
-            crisis=True, words=text, replies=[say.menu_crisis_routes(t), _menu(t, services)]
-        )
+        routes = [
+            say.menu_crisis_routes(translator(code))
+            for code in crisis_reply_languages(language, text)
+        ]
+        return MenuResult(crisis=True, words=text, replies=[*routes, _menu(t, services)])
     hint = [say.opt_out_hint(t)] if word is None and contains_opt_out(text, language) else []
     if shown:
         choices = [Choice(s.id, t.gettext(s.short_name)) for s in services]

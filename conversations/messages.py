@@ -6,6 +6,7 @@ health or of the person cared for), since someone else may read a text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.core.deadlines import LONDON
@@ -290,10 +291,16 @@ def out_of_hours(t: Translator, service: ServiceDefinition) -> str:
     return "\n".join(lines)
 
 
-def language_menu(t: Translator, codes: tuple[str, ...]) -> str:
-    """The LANGUAGE menu, each language in its own name."""
-    options = "\n".join(f"{n} {language_name(code)}" for n, code in enumerate(codes, 1))
-    return t.gettext("Which language?") + "\n" + options
+def language_menu(
+    t: Translator, codes: tuple[str, ...], translator_of: Callable[[str], Translator]
+) -> str:
+    """The LANGUAGE menu: each language in its own name, and how to choose it in it."""
+    lines = [t.gettext("Which language?")]
+    for n, code in enumerate(codes, 1):
+        # Translators: after a language's own name in the menu; {number} is its number.
+        how = translator_of(code).gettext("reply {number}").format(number=n)
+        lines.append(f"{n} {language_name(code)}: {how}")
+    return "\n".join(lines)
 
 
 def opted_out(t: Translator, service: ServiceDefinition) -> str:

@@ -29,6 +29,7 @@ class ConversationState:
     paused: bool = False  # after crisis routes: no question until CONTINUE
     consent_at: str | None = None
     choosing_language: bool = False
+    menu_script: str | None = None  # the language menu offers this script's languages first
     referral_id: int | None = None
     due_text: str | None = None  # the promise as said (older states); due_at wins
     due_at: str | None = None  # the exact first-contact deadline, ISO 8601

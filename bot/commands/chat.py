@@ -11,6 +11,7 @@ from bot.core.messages import InboundMessage
 from bot.core.sending import Outgoing, SendResult
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from conversations.languages import UnknownLanguage, check_code
 
 
 class ConsoleSender:
@@ -44,6 +45,12 @@ async def run_chat(
     settings: Settings, service_id: str, as_json: bool, address: str, language: str | None
 ) -> int:
     """Read messages from stdin until it ends; print each reply. Returns the exit status."""
+    if language is not None:
+        try:
+            check_code(language)
+        except UnknownLanguage as exc:
+            print(f"kith: {exc}", file=sys.stderr)
+            return 2
     sender = ConsoleSender(sys.stdout, as_json)
     async with open_runtime(settings, {"console": sender}) as runtime:
         if service_id not in runtime.registry.services:
@@ -51,6 +58,15 @@ async def run_chat(
                 f"kith: unknown service {service_id!r} (see `kith services list`)", file=sys.stderr
             )
             return 2
+        if language is not None:
+            offered = runtime.registry.services[service_id].offered_languages()
+            if language not in offered:
+                print(
+                    f"kith: {service_id} does not offer language {language!r}: "
+                    f"choose one of {', '.join(offered)}",
+                    file=sys.stderr,
+                )
+                return 2
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:

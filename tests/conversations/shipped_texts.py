@@ -64,7 +64,7 @@ def engine_texts() -> Iterator[Text]:
         "crisis_person": say.crisis_person(EN, s),
         "menu_crisis_routes": say.menu_crisis_routes(EN),
         "out_of_hours": say.out_of_hours(EN, s),
-        "language_menu": say.language_menu(EN, available_languages()),
+        "language_menu": say.language_menu(EN, available_languages(), translator),
         "opted_out": say.opted_out(EN, s),
         "opted_in": say.opted_in(EN, s),
         "opt_out_hint": say.opt_out_hint(EN),

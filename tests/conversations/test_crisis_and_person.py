@@ -38,10 +38,13 @@ def test_crisis_routes_come_first_with_thanks_and_the_text_only_routes() -> None
 def test_crisis_routes_and_thanks_are_in_the_persons_language() -> None:
     person = Person(SERVICE, language="ur")
     person.send("خودکشی")
-    routes, pause = person.texts()
+    # Urdu is not yet reviewed by a fluent speaker (docs/translations.md, issue 15):
+    # the routes follow in English too.
+    routes, english, pause = person.texts()
     assert routes.startswith("ہمیں بتانے کا شکریہ")
+    assert english.startswith("Thank you for telling us.")
     for route in TEXT_ONLY_ROUTES:
-        assert route in routes
+        assert route in routes and route in english
     assert "CONTINUE" in pause
     assert person.last.crisis
 

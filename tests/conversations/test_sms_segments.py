@@ -26,6 +26,7 @@ LONG_ENGINE_MESSAGES = {
     "help": (2, "who we are, how to reach a person, 999, and STOP"),
     "rule:": (2, "a refusal: sorry, the reason, one signpost, and that a person checks"),
     "ambiguous": (2, "the options the person named, offered back"),
+    "language_menu": (3, "nine languages, each in its own script with how to reply in it"),
 }
 
 

@@ -163,6 +163,15 @@ async def test_language_code_is_the_first_guess_for_language(
     assert any("\u0600" <= ch <= "\u06ff" for ch in welcome), welcome  # Urdu script
 
 
+async def test_a_language_code_with_a_region_names_its_language(
+    kith: Running, telegram: TelegramFake
+) -> None:
+    chat = Chat(kith, language="pa-IN")
+    await chat.say(f"/start {SERVICE}")
+    welcome = telegram.texts_to(CHAT)[0]
+    assert any("\u0a00" <= ch <= "\u0a7f" for ch in welcome), welcome  # Gurmukhi
+
+
 async def test_a_picture_without_words_is_asked_for_words(
     kith: Running, telegram: TelegramFake
 ) -> None:
