@@ -13,6 +13,7 @@ person's messages one at a time and in order (see `bot.storage.outbox_queries`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -261,10 +262,11 @@ class Dispatcher:
                     await self.recover()
                 if await self._fill(lane, sends):
                     continue
-                try:
-                    await asyncio.wait_for(lane.bell.wait(), poll_seconds)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that lands as the bell rings, and the loop would never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(poll_seconds):
+                        await lane.bell.wait()
                 lane.bell.clear()
 
     async def _fill(self, lane: _Lane, sends: asyncio.TaskGroup) -> int:

@@ -296,3 +296,22 @@ async def test_the_running_loop_sends_what_is_queued_and_recovers_from_a_failure
         tasks["dispatcher"].cancel()
         with pytest.raises(asyncio.CancelledError):
             await tasks["dispatcher"]
+
+
+async def test_the_loop_stops_when_cancelled_as_new_rows_ring_its_bell(
+    database: SqlDatabase, sender: TwilioSender
+) -> None:
+    """Stopping `kith serve` while messages are being queued must stop the dispatcher.
+
+    On Python 3.11, `asyncio.wait_for` swallows a cancellation that lands as the awaited
+    event is set: the loop went on for ever (a CI run hung on it for an hour).
+    """
+    dispatcher = Dispatcher(database, {"sms": sender}, Clock(AFTERNOON), paces={"sms": FAST})
+    for _ in range(20):
+        task = asyncio.create_task(dispatcher.run_forever(60))
+        await asyncio.sleep(0.05)  # recovered its leases; now waiting on the bell
+        dispatcher.wake.set()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert done, "the dispatcher did not stop when cancelled"
+        assert task.cancelled()
