@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     ticking.add_argument("--json", action="store_true")
 
     _appointment_parsers(commands)
+    _group_parsers(commands)
 
     cost = commands.add_parser("sms-cost", help="SMS segments sent and their cost")
     cost.add_argument("--service")
@@ -188,6 +189,67 @@ def _appointments(args: argparse.Namespace, settings: Settings, by: str) -> int:
     return asyncio.run(appointment_import.run_import(settings, args.file, by, args.dry_run))
 
 
+def _group_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    groups = commands.add_parser("groups", help="groups, their members and session changes")
+    sub = groups.add_subparsers(dest="groups_command", required=True)
+    add = sub.add_parser("add", help="add a group with recurring sessions")
+    add.add_argument("--service", required=True)
+    add.add_argument("--name", required=True, help="for staff only; never in a message")
+    add.add_argument("--venue", required=True)
+    add.add_argument("--every", required=True, choices=["weekly", "fortnightly", "monthly"])
+    add.add_argument("--first", required=True, help="the first session, like '2026-03-03 10:00'")
+    _by(add)
+    listing = sub.add_parser("list", help="every group")
+    listing.add_argument("--service")
+    listing.add_argument("--json", action="store_true")
+    members = sub.add_parser("members", help="list, add or remove members")
+    members.add_argument("id", type=int)
+    members.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
+    members.add_argument("--phone", action="append", default=[], help="repeat for several")
+    members.add_argument("--telegram", action="append", default=[], metavar="CHAT_ID")
+    members.add_argument("--lang", default="en", help="the language notices go in")
+    members.add_argument("--reminders", action="store_true", help="send session reminders")
+    members.add_argument("--json", action="store_true")
+    _by(members)
+    listing = sub.add_parser("sessions", help="the coming sessions, changes applied")
+    listing.add_argument("id", type=int)
+    listing.add_argument("--weeks", type=int, default=8)
+    listing.add_argument("--json", action="store_true")
+    change = sub.add_parser("change", help="cancel, move or change the venue of one session")
+    change.add_argument("id", type=int)
+    change.add_argument("--session", required=True, metavar="YYYY-MM-DD")
+    change.add_argument("--cancel", action="store_true")
+    change.add_argument("--to", help="the new time, like '2026-03-11 14:00'")
+    change.add_argument("--venue")
+    _by(change)
+
+
+def _groups(args: argparse.Namespace, settings: Settings, by: str) -> int:
+    from bot.commands import groups
+
+    command = args.groups_command
+    if command == "add":
+        return asyncio.run(
+            groups.add(settings, args.service, args.name, args.venue, args.every, args.first, by)
+        )
+    if command == "members":
+        return asyncio.run(
+            groups.members(
+                settings,
+                args.id,
+                args.action,
+                args.phone,
+                args.telegram,
+                args.lang,
+                args.reminders,
+                by,
+            )
+        )
+    return asyncio.run(
+        groups.change(settings, args.id, args.session, args.cancel, args.to, args.venue, by)
+    )
+
+
 def _by(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", metavar="NAME", help="who is making this change (or KITH_STAFF)")
 
@@ -235,6 +297,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.appointments import list_appointments
 
         return asyncio.run(list_appointments(settings, args.service, args.all, args.json))
+    if args.command == "groups" and args.groups_command in ("list", "sessions"):
+        from bot.commands import groups
+
+        if args.groups_command == "list":
+            return asyncio.run(groups.list_groups(settings, args.service, args.json))
+        return asyncio.run(groups.list_sessions(settings, args.id, args.weeks, args.json))
+    if args.command == "groups" and args.groups_command == "members" and args.action == "list":
+        from bot.commands.groups import list_members
+
+        return asyncio.run(list_members(settings, args.id, args.json))
     if args.command == "outbox" and args.outbox_command == "list":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.urgent, args.json))
     if args.command == "alerts" and args.alerts_command == "list":
@@ -264,6 +336,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(alerts.ack_alert(settings, args.id, by, args.note))
     if args.command == "appointments":
         return _appointments(args, settings, by)
+    if args.command == "groups":
+        return _groups(args, settings, by)
     if args.command == "outbox":
         return asyncio.run(outbox.change(settings, args.outbox_command, args.id, by))
     if args.referrals_command == "note":
@@ -342,7 +416,7 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-STAFF_COMMANDS = {"alerts", "appointments", "outbox", "referrals", "sms-cost"}
+STAFF_COMMANDS = {"alerts", "appointments", "groups", "outbox", "referrals", "sms-cost"}
 
 
 if __name__ == "__main__":

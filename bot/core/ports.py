@@ -9,10 +9,11 @@ SQLite's writer thread and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.core.appointments import Appointment, AppointmentDraft, Prompt
+from bot.core.groups import Group, Member, SessionChange
 from bot.core.records import (
     Alert,
     HistoryEntry,
@@ -181,7 +182,56 @@ class Appointments(Protocol):
     def person_addresses(self, person_id: int) -> list[str]: ...
 
 
-class Store(Persons, Participants, Referrals, Outbox, Alerts, Appointments, Protocol):
+class Groups(Protocol):
+    """Groups, their members, staff changes to sessions, and due session reminders."""
+
+    def add_group(
+        self,
+        service_id: str,
+        name: str,
+        venue: str,
+        recurrence: str,
+        first_starts_at: datetime,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def get_group(self, group_id: int) -> Group | None: ...
+    def list_groups(self, service_id: str | None = None) -> list[Group]: ...
+    def add_member(
+        self,
+        group_id: int,
+        person_id: int,
+        address: str,
+        language: str,
+        reminders: bool,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def remove_member(self, group_id: int, address: str, now: datetime) -> bool: ...
+    def group_members(self, group_ids: Sequence[int]) -> list[Member]: ...
+    def add_session_change(
+        self,
+        group_id: int,
+        session_date: date,
+        action: str,
+        starts_at: datetime | None,
+        venue: str | None,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def session_changes(self, group_ids: Sequence[int]) -> list[SessionChange]: ...
+    def changes_pending(self) -> bool: ...
+    def claim_pending_changes(self, limit: int) -> list[SessionChange]: ...
+    def mark_notices_queued(self, change_id: int, now: datetime) -> bool: ...
+    def set_group_reminder(self, group_id: int, moment: datetime | None) -> None: ...
+    def claim_due_group_reminders(self, now: datetime, limit: int) -> list[Group]: ...
+    def group_reminders_due(self, now: datetime) -> bool: ...
+    def advance_group_reminder(
+        self, group_id: int, was: datetime, then: datetime | None
+    ) -> bool: ...
+
+
+class Store(Persons, Participants, Referrals, Outbox, Alerts, Appointments, Groups, Protocol):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

@@ -1,0 +1,83 @@
+"""groups, their members and session changes
+
+Revision ID: 0007
+Revises: 0005 (to be re-pointed at 0006 when merged with main)
+Create Date: 2026-12-07 05:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+WHEN = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "groups",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("service_id", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("venue", sa.String(length=200), nullable=False),
+        sa.Column("recurrence", sa.String(length=20), nullable=False),
+        sa.Column("first_starts_at", WHEN, nullable=False),
+        sa.Column("next_reminder_at", WHEN, nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_groups"),
+    )
+    op.create_index("ix_groups_next_reminder_at", "groups", ["next_reminder_at"])
+    op.create_table(
+        "group_members",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("address", sa.String(length=120), nullable=False),
+        sa.Column("language", sa.String(length=10), nullable=False),
+        sa.Column("reminders", sa.Boolean(), nullable=False),
+        sa.Column("added_at", WHEN, nullable=False),
+        sa.Column("added_by", sa.String(length=80), nullable=False),
+        sa.Column("left_at", WHEN, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name="fk_group_members_group_id_groups", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name="fk_group_members_person_id_persons"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_group_members"),
+        sa.UniqueConstraint("group_id", "address", name="uq_group_members_group_address"),
+    )
+    op.create_table(
+        "group_session_changes",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("session_date", sa.Date(), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("starts_at", WHEN, nullable=True),
+        sa.Column("venue", sa.String(length=200), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("notices_queued_at", WHEN, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name="fk_group_session_changes_group_id_groups",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_group_session_changes"),
+    )
+    op.create_index("ix_group_session_changes_group", "group_session_changes", ["group_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_group_session_changes_group", table_name="group_session_changes")
+    op.drop_table("group_session_changes")
+    op.drop_table("group_members")
+    op.drop_index("ix_groups_next_reminder_at", table_name="groups")
+    op.drop_table("groups")
