@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.core.appointments import Appointment, AppointmentDraft, Prompt
+from bot.core.calls import Callee, CallSlot, Volunteer
 from bot.core.groups import Group, Member, SessionChange
 from bot.core.records import (
     Alert,
@@ -231,7 +232,57 @@ class Groups(Protocol):
     ) -> bool: ...
 
 
-class Store(Persons, Participants, Referrals, Outbox, Alerts, Appointments, Groups, Protocol):
+class Calls(Protocol):
+    """Volunteers, the people they call (with consent and risk assessment), call slots."""
+
+    def add_volunteer(
+        self,
+        service_id: str,
+        first_name: str,
+        address: str,
+        language: str,
+        list_time: str,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def find_volunteer(self, service_id: str, address: str) -> Volunteer | None: ...
+    def get_volunteer(self, volunteer_id: int) -> Volunteer | None: ...
+    def list_volunteers(self, service_id: str | None = None) -> list[Volunteer]: ...
+    def set_volunteer_status(
+        self, volunteer_id: int, status: str, now: datetime, by: str
+    ) -> bool: ...
+    def add_callee(
+        self,
+        service_id: str,
+        person_id: int,
+        first_name: str,
+        address: str,
+        consent_recorded_at: datetime,
+        risk_assessed_by: str,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def find_callee(self, service_id: str, address: str) -> Callee | None: ...
+    def get_callee(self, callee_id: int) -> Callee | None: ...
+    def list_callees(self, service_id: str | None = None) -> list[Callee]: ...
+    def add_call_slot(
+        self,
+        callee_id: int,
+        volunteer_id: int,
+        recurrence: str,
+        first_starts_at: datetime,
+        until: date | None,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def call_slots(
+        self, volunteer_id: int | None = None, callee_id: int | None = None
+    ) -> list[CallSlot]: ...
+
+
+class Store(
+    Persons, Participants, Referrals, Outbox, Alerts, Appointments, Groups, Calls, Protocol
+):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

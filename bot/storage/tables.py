@@ -334,3 +334,52 @@ group_session_changes = Table(
     Column("notices_queued_at", AwareDateTime, nullable=True),
 )
 Index("ix_group_session_changes_group", group_session_changes.c.group_id)
+
+# Volunteers making scheduled outgoing calls, the people they call, and the slots.
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("first_name", String(80), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("list_time", String(5), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("changed_at", AwareDateTime, nullable=True),
+    Column("changed_by", String(80), nullable=True),
+    UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
+)
+
+callees = Table(
+    "callees",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("first_name", String(80), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("consent_recorded_at", AwareDateTime, nullable=False),
+    Column("risk_assessed_at", AwareDateTime, nullable=False),
+    Column("risk_assessed_by", String(80), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("service_id", "address", name="uq_callees_service_address"),
+)
+
+call_slots = Table(
+    "call_slots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("callee_id", Integer, ForeignKey("callees.id", ondelete="CASCADE"), nullable=False),
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id"), nullable=False),
+    Column("recurrence", String(20), nullable=False),
+    Column("first_starts_at", AwareDateTime, nullable=False),
+    Column("until", Date, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("ended_at", AwareDateTime, nullable=True),
+)
+Index("ix_call_slots_volunteer", call_slots.c.volunteer_id)

@@ -1,4 +1,4 @@
-"""groups, their members and session changes
+"""groups, their members and session changes; volunteers, callees and call slots
 
 Revision ID: 0007
 Revises: 0005 (to be re-pointed at 0006 when merged with main)
@@ -73,9 +73,72 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_group_session_changes"),
     )
     op.create_index("ix_group_session_changes_group", "group_session_changes", ["group_id"])
+    _calls()
+
+
+def _calls() -> None:
+    op.create_table(
+        "volunteers",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("service_id", sa.String(length=80), nullable=False),
+        sa.Column("first_name", sa.String(length=80), nullable=False),
+        sa.Column("address", sa.String(length=120), nullable=False),
+        sa.Column("language", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("list_time", sa.String(length=5), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("changed_at", WHEN, nullable=True),
+        sa.Column("changed_by", sa.String(length=80), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_volunteers"),
+        sa.UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
+    )
+    op.create_table(
+        "callees",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("service_id", sa.String(length=80), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("first_name", sa.String(length=80), nullable=False),
+        sa.Column("address", sa.String(length=120), nullable=False),
+        sa.Column("consent_recorded_at", WHEN, nullable=False),
+        sa.Column("risk_assessed_at", WHEN, nullable=False),
+        sa.Column("risk_assessed_by", sa.String(length=80), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name="fk_callees_person_id_persons"),
+        sa.PrimaryKeyConstraint("id", name="pk_callees"),
+        sa.UniqueConstraint("service_id", "address", name="uq_callees_service_address"),
+    )
+    op.create_table(
+        "call_slots",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("callee_id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("recurrence", sa.String(length=20), nullable=False),
+        sa.Column("first_starts_at", WHEN, nullable=False),
+        sa.Column("until", sa.Date(), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("ended_at", WHEN, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["callee_id"],
+            ["callees.id"],
+            name="fk_call_slots_callee_id_callees",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"], ["volunteers.id"], name="fk_call_slots_volunteer_id_volunteers"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_call_slots"),
+    )
+    op.create_index("ix_call_slots_volunteer", "call_slots", ["volunteer_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_call_slots_volunteer", table_name="call_slots")
+    op.drop_table("call_slots")
+    op.drop_table("callees")
+    op.drop_table("volunteers")
     op.drop_index("ix_group_session_changes_group", table_name="group_session_changes")
     op.drop_table("group_session_changes")
     op.drop_table("group_members")
