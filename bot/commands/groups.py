@@ -72,11 +72,21 @@ async def members(
             service = runtime.registry.services.get(group.service_id) if group else None
             for phone, telegram in who:
                 if action == "remove":
-                    staff.remove_member(store, service, group_id, phone, telegram, now)
+                    staff.remove_member(store, service, group_id, phone, telegram, now, False)
                 else:
                     staff.add_member(
-                        store, service, group_id, phone, telegram, language, reminders, by, now
+                        store,
+                        service,
+                        group_id,
+                        phone,
+                        telegram,
+                        language,
+                        reminders,
+                        by,
+                        now,
+                        replan=False,
                     )
+            staff.replan_reminders(store, service, group_id, now)
 
         try:
             await runtime.database.write(work)

@@ -119,8 +119,12 @@ def add_member(
     reminders: bool,
     by: str,
     now: datetime,
+    replan: bool = True,
 ) -> int:
-    """Add a member (their language, whether they want session reminders)."""
+    """Add a member (their language, whether they want session reminders).
+
+    Adding many at once, pass `replan=False` and call `replan_reminders` once after.
+    """
     _group(store, group_id)
     if language not in available_languages():
         raise GroupError(f"--lang must be one of {', '.join(available_languages())}")
@@ -128,7 +132,8 @@ def add_member(
     found = store.find_person(address)
     person_id = found if found is not None else store.add_person(address, channel, now)
     member_id = store.add_member(group_id, person_id, address, language, reminders, now, by)
-    replan_reminders(store, service, group_id, now)
+    if replan:
+        replan_reminders(store, service, group_id, now)
     return member_id
 
 
@@ -139,13 +144,15 @@ def remove_member(
     phone: str | None,
     telegram: str | None,
     now: datetime,
+    replan: bool = True,
 ) -> None:
     """A member leaves the group: no more notices or reminders of it."""
     _group(store, group_id)
     _, address = address_of(phone, telegram)
     if not store.remove_member(group_id, address, now):
         raise GroupError(f"that address is not a member of group {group_id}")
-    replan_reminders(store, service, group_id, now)
+    if replan:
+        replan_reminders(store, service, group_id, now)
 
 
 def upcoming(store: Store, group_id: int, since: datetime, weeks: int) -> list[Session]:
