@@ -219,3 +219,21 @@ def test_bad_changes_are_refused_with_one_clear_line(kith_sqlite: Kith) -> None:
     result = kith.run("groups", "members", "9", "add", "--phone", "07700900001", "--by", "Asha",
                       check=False, env=clock)  # fmt: skip
     assert result.returncode == 2 and "no group 9" in result.stderr
+
+
+def test_two_schedulers_at_once_tell_each_member_once(kith: Kith) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    add_group(kith)
+    add_members(kith, phones(300, 40), "en")
+    for session in ("2026-03-10", "2026-03-17", "2026-03-24"):
+        kith.run(
+            "groups", "change", "1", "--session", session, "--cancel", "--by", "Asha",
+            env={"KITH_CLOCK": SUNDAY_NOON},
+        )  # fmt: skip
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: tick(kith, "2026-03-08T12:00:05+00:00"), range(3)))
+    assert sum(r["group_notices"] for r in runs) == 120
+    notices = outbox(kith, "group_notice")
+    assert len(notices) == 120
+    assert len({(n["phone"], n["text"]) for n in notices}) == 120
