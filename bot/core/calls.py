@@ -34,6 +34,7 @@ class Volunteer:
     status: str
     list_time: str  # "HH:MM", London
     created_at: datetime
+    next_list_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,15 @@ def calls_on(slots: list[CallSlot], day: date) -> list[Call]:
         moment = datetime.combine(day, first.time().replace(tzinfo=None), tzinfo=LONDON)
         found.append(Call(slot.id, moment, slot.callee_id, slot.volunteer_id))
     return sorted(found, key=lambda c: (c.starts_at, c.slot_id))
+
+
+def next_list_moment(list_time: str, after: datetime, inclusive: bool = True) -> datetime:
+    """The next moment the day's list goes: `list_time` on London's clock, at or after `after`."""
+    hours, minutes = (int(part) for part in list_time.split(":"))
+    local = after.astimezone(LONDON)
+    day = local.date()
+    while True:
+        moment = datetime.combine(day, time(hours, minutes), tzinfo=LONDON)
+        if moment > after or (inclusive and moment == after):
+            return moment
+        day = date.fromordinal(day.toordinal() + 1)

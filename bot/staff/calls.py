@@ -12,7 +12,15 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from bot.core.calls import ACTIVE, PAUSED, SLOT_RECURRENCES, Call, CallSlot, calls_on
+from bot.core.calls import (
+    ACTIVE,
+    PAUSED,
+    SLOT_RECURRENCES,
+    Call,
+    CallSlot,
+    calls_on,
+    next_list_moment,
+)
 from bot.core.ports import Store
 from bot.staff.groups import GroupError, address_of
 from bot.staff.plain import local_iso
@@ -60,8 +68,10 @@ def add_volunteer(
     _, address = _address(phone, telegram)
     if store.find_volunteer(service.id, address) is not None:
         raise CallsError("that address is a volunteer of this service already")
+    list_time = list_time.strip()
+    first_list = next_list_moment(list_time, now)
     return store.add_volunteer(
-        service.id, first_name, address, language, list_time.strip(), now, by
+        service.id, first_name, address, language, list_time, now, by, first_list
     )
 
 

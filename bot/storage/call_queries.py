@@ -21,6 +21,7 @@ def _volunteer(row: Any) -> Volunteer:
         row.status,
         row.list_time,
         row.created_at,
+        row.next_list_at,
     )
 
 
@@ -64,6 +65,7 @@ class SqlCalls:
         list_time: str,
         now: datetime,
         by: str,
+        next_list_at: datetime | None = None,
     ) -> int:
         """Store an active volunteer; returns their id."""
         statement = (
@@ -75,6 +77,7 @@ class SqlCalls:
                 language=language,
                 status="active",
                 list_time=list_time,
+                next_list_at=next_list_at,
                 created_at=now,
                 created_by=by,
             )
@@ -196,3 +199,33 @@ class SqlCalls:
         if callee_id is not None:
             query = query.where(call_slots.c.callee_id == callee_id)
         return [_slot(r) for r in self.conn.execute(query)]
+
+    def claim_due_call_lists(self, now: datetime, limit: int) -> list[Volunteer]:
+        """Volunteers whose day's list is due, locked for this transaction."""
+        query = (
+            select(volunteers)
+            .where(volunteers.c.next_list_at.is_not(None), volunteers.c.next_list_at <= now)
+            .order_by(volunteers.c.next_list_at, volunteers.c.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [_volunteer(r) for r in self.conn.execute(query)]
+
+    def advance_call_list(self, volunteer_id: int, was: datetime, then: datetime) -> bool:
+        """Move the volunteer's next list on from `was`, only if no one has since."""
+        result = self.conn.execute(
+            update(volunteers)
+            .where(volunteers.c.id == volunteer_id, volunteers.c.next_list_at == was)
+            .values(next_list_at=then)
+        )
+        return bool(result.rowcount)
+
+    def call_lists_due(self, now: datetime) -> bool:
+        """True when some volunteer's day's list is due (a cheap read first)."""
+        query = (
+            select(volunteers.c.id)
+            .where(volunteers.c.next_list_at.is_not(None), volunteers.c.next_list_at <= now)
+            .limit(1)
+        )
+        return self.conn.execute(query).first() is not None

@@ -350,8 +350,10 @@ volunteers = Table(
     Column("created_by", String(80), nullable=False),
     Column("changed_at", AwareDateTime, nullable=True),
     Column("changed_by", String(80), nullable=True),
+    Column("next_list_at", AwareDateTime, nullable=True),
     UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
 )
+Index("ix_volunteers_next_list_at", volunteers.c.next_list_at)
 
 callees = Table(
     "callees",

@@ -123,3 +123,48 @@ def test_bad_slots_are_refused_with_one_clear_line(kith_sqlite: Kith) -> None:
     bad = run(kith, "volunteers", "add", "--service", SERVICE, "--name", "Jo Smith",
               "--phone", "07700900502", check=False)  # fmt: skip
     assert bad.returncode == 2 and "first name only" in bad.stderr
+
+
+def outbox(kith: Kith, kind: str) -> list[dict[str, Any]]:
+    rows = json.loads(kith.run("outbox", "list", "--json").stdout)
+    return [r for r in rows if r["kind"] == kind]
+
+
+def tick(kith: Kith, clock: str) -> dict[str, int]:
+    out = kith.run("scheduler", "tick", "--json", env={"KITH_CLOCK": clock}).stdout
+    return dict(json.loads(out))
+
+
+def test_each_active_volunteer_gets_the_days_list_at_their_time_once(kith: Kith) -> None:
+    # Issue 14.3: at a set time (08:30 by default): time, first name, number only, and
+    # the reminder to withhold their own number.
+    run(kith, "volunteers", "add", "--service", SERVICE, "--name", "Jo", "--phone", "07700900501")
+    run(kith, "volunteers", "add", "--service", SERVICE, "--name", "Kim",
+        "--telegram", "424242", "--lang", "ur", "--list-at", "09:00")  # fmt: skip
+    run(kith, "volunteers", "add", "--service", SERVICE, "--name", "Lee", "--phone", "07700900503")
+    add_callee(kith, "Sam", "07700900601")
+    add_callee(kith, "Ade", "07700900602")
+    add_callee(kith, "Lin", "07700900603")
+    for callee, volunteer, at in (("1", "1", "10:00"), ("2", "1", "09:30"), ("3", "2", "14:00")):
+        run(kith, "calls", "slots", callee, "--volunteer", volunteer,
+            "--first", f"2026-03-10 {at}", "--every", "weekly")  # fmt: skip
+    assert tick(kith, "2026-03-10T08:29:00+00:00")["call_lists"] == 0  # Monday's: no calls
+    assert tick(kith, "2026-03-10T08:30:05+00:00")["call_lists"] == 1
+    assert tick(kith, "2026-03-10T08:31:00+00:00")["call_lists"] == 0
+    assert tick(kith, "2026-03-10T09:00:10+00:00")["call_lists"] == 1
+    jo, kim = outbox(kith, "call_list")
+    assert jo["phone"] == "+447700900501"
+    assert jo["text"] == (
+        "Your calls for Tuesday 10 March:\n"
+        "9:30am Ade +447700900602\n"
+        "10am Sam +447700900601\n"
+        "Dial 141 before each number so yours stays hidden."
+    )
+    assert jo["not_after"] == "2026-03-10T10:00:00+00:00"
+    assert kim["address"] == "telegram:424242"
+    assert "Lin +447700900603" in kim["text"] and "141" in kim["text"]
+    assert "منگل 10 مارچ" in kim["text"]  # Tuesday 10 March, in Urdu
+    # A paused volunteer gets no list.
+    run(kith, "volunteers", "pause", "1")
+    assert tick(kith, "2026-03-17T08:30:05+00:00")["call_lists"] == 0
+    assert len(outbox(kith, "call_list")) == 2

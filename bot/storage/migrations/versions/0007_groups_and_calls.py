@@ -90,9 +90,11 @@ def _calls() -> None:
         sa.Column("created_by", sa.String(length=80), nullable=False),
         sa.Column("changed_at", WHEN, nullable=True),
         sa.Column("changed_by", sa.String(length=80), nullable=True),
+        sa.Column("next_list_at", WHEN, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_volunteers"),
         sa.UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
     )
+    op.create_index("ix_volunteers_next_list_at", "volunteers", ["next_list_at"])
     op.create_table(
         "callees",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -138,6 +140,7 @@ def downgrade() -> None:
     op.drop_index("ix_call_slots_volunteer", table_name="call_slots")
     op.drop_table("call_slots")
     op.drop_table("callees")
+    op.drop_index("ix_volunteers_next_list_at", table_name="volunteers")
     op.drop_table("volunteers")
     op.drop_index("ix_group_session_changes_group", table_name="group_session_changes")
     op.drop_table("group_session_changes")
