@@ -237,3 +237,22 @@ def test_two_schedulers_at_once_tell_each_member_once(kith: Kith) -> None:
     notices = outbox(kith, "group_notice")
     assert len(notices) == 120
     assert len({(n["phone"], n["text"]) for n in notices}) == 120
+
+
+def test_a_member_who_left_and_a_telegram_member_are_told_rightly(kith_sqlite: Kith) -> None:
+    kith = kith_sqlite
+    add_group(kith)
+    add_members(kith, phones(1, 2), "en")
+    kith.run("groups", "members", "1", "add", "--telegram", "424242", "--lang", "ur",
+             "--by", "Asha", env={"KITH_CLOCK": SUNDAY_NOON})  # fmt: skip
+    kith.run("groups", "members", "1", "remove", "--phone", "07700900001", "--by", "Asha",
+             env={"KITH_CLOCK": SUNDAY_NOON})  # fmt: skip
+    kith.run(
+        "groups", "change", "1", "--session", "2026-03-10", "--cancel", "--by", "Asha",
+        env={"KITH_CLOCK": SUNDAY_NOON},
+    )  # fmt: skip
+    tick(kith, "2026-03-08T12:00:10+00:00")
+    told = {row["address"]: row for row in outbox(kith, "group_notice")}
+    assert sorted(told) == ["sms:+447700900002", "telegram:424242"]
+    assert told["telegram:424242"]["channel"] == "telegram"
+    assert "منسوخ" in told["telegram:424242"]["text"]
