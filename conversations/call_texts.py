@@ -19,3 +19,10 @@ def day_list(t: Translator, day: date, calls: list[tuple[datetime, str, str]]) -
         lines.append(f"{t.format_clock(starts_at.astimezone(LONDON))} {first_name} {phone}")
     lines.append(t.gettext("Dial 141 before each number so yours stays hidden."))
     return "\n".join(lines)
+
+
+def call_prompt(t: Translator, starts_at: datetime, first_name: str, phone: str) -> str:
+    """A few minutes before a call: whom to call, when, and to withhold their number."""
+    return t.gettext("At {time}: call {name} on {phone}. Dial 141 first.").format(
+        time=t.format_clock(starts_at.astimezone(LONDON)), name=first_name, phone=phone
+    )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.core.ports import Database
 from conversations.registry import Registry
 from scheduler.call_lists import queue_call_lists
+from scheduler.call_prompts import queue_call_prompts
 from scheduler.deadline_watch import deadline_watch
 from scheduler.expiry import expire_idle
 from scheduler.group_notices import queue_group_notices
@@ -58,6 +59,10 @@ async def _call_lists(context: JobContext, now: datetime) -> int:
     return await queue_call_lists(context.database, now)
 
 
+async def _call_prompts(context: JobContext, now: datetime) -> int:
+    return await queue_call_prompts(context.database, now)
+
+
 async def _expire(context: JobContext, now: datetime) -> int:
     return await expire_idle(context.database, context.registry, now)
 
@@ -82,6 +87,7 @@ JOBS = (
     Job("group_notices", timedelta(seconds=1), _group_notices),
     Job("group_reminders", timedelta(seconds=1), _group_reminders),
     Job("call_lists", timedelta(seconds=30), _call_lists),
+    Job("call_prompts", timedelta(seconds=1), _call_prompts),
     Job("expire_idle", timedelta(minutes=5), _expire),
     Job("close_prompts", timedelta(minutes=15), _prompts),
     Job("deadline_watch", timedelta(minutes=10), _deadlines),

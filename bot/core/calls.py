@@ -63,6 +63,7 @@ class CallSlot:
     first_starts_at: datetime
     until: date | None
     ended_at: datetime | None = None
+    next_prompt_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,29 @@ def next_list_moment(list_time: str, after: datetime, inclusive: bool = True) ->
         if moment > after or (inclusive and moment == after):
             return moment
         day = date.fromordinal(day.toordinal() + 1)
+
+
+PROMPT_LEAD_MINUTES = 5  # issue 14: "a prompt a few minutes before each call"
+
+
+def next_call(slot: CallSlot, after: datetime, inclusive: bool = True) -> Call | None:
+    """The slot's first call at or after `after` (strictly after unless inclusive), or None."""
+    first = slot.first_starts_at.astimezone(LONDON)
+    day = max(first.date(), after.astimezone(LONDON).date())
+    for _ in range(400):  # a monthly rule finds its day within a few weeks
+        if slot.until is not None and day > slot.until:
+            return None
+        for call in calls_on([slot], day):
+            if call.starts_at > after or (inclusive and call.starts_at == after):
+                return call
+        if slot.recurrence == ONCE and day >= first.date():
+            return None
+        day = date.fromordinal(day.toordinal() + 1)
+    return None
+
+
+def prompt_moment(call: Call) -> datetime:
+    """When the volunteer is prompted before a call."""
+    from datetime import timedelta
+
+    return call.starts_at - timedelta(minutes=PROMPT_LEAD_MINUTES)

@@ -19,7 +19,9 @@ from bot.core.calls import (
     Call,
     CallSlot,
     calls_on,
+    next_call,
     next_list_moment,
+    prompt_moment,
 )
 from bot.core.ports import Store
 from bot.staff.groups import GroupError, address_of
@@ -143,7 +145,12 @@ def add_slot(
         raise CallsError("the first call's time has passed already")
     if until is not None and until < first_starts_at.date():
         raise CallsError("--until is before the first call")
-    return store.add_call_slot(callee_id, volunteer_id, recurrence, first_starts_at, until, now, by)
+    slot = CallSlot(0, callee_id, volunteer_id, recurrence, first_starts_at, until)
+    first_call = next_call(slot, now, inclusive=False)
+    prompt = prompt_moment(first_call) if first_call is not None else None
+    return store.add_call_slot(
+        callee_id, volunteer_id, recurrence, first_starts_at, until, now, by, prompt
+    )
 
 
 def day_calls(

@@ -48,6 +48,7 @@ def _slot(row: Any) -> CallSlot:
         row.first_starts_at,
         row.until,
         row.ended_at,
+        row.next_prompt_at,
     )
 
 
@@ -172,6 +173,7 @@ class SqlCalls:
         until: date | None,
         now: datetime,
         by: str,
+        next_prompt_at: datetime | None = None,
     ) -> int:
         """Store a recurring call slot; returns its id."""
         statement = (
@@ -182,6 +184,7 @@ class SqlCalls:
                 recurrence=recurrence,
                 first_starts_at=first_starts_at,
                 until=until,
+                next_prompt_at=next_prompt_at,
                 created_at=now,
                 created_by=by,
             )
@@ -229,3 +232,33 @@ class SqlCalls:
             .limit(1)
         )
         return self.conn.execute(query).first() is not None
+
+    def call_prompts_due(self, now: datetime) -> bool:
+        """True when some slot's next prompt is due (a cheap read first)."""
+        query = (
+            select(call_slots.c.id)
+            .where(call_slots.c.next_prompt_at.is_not(None), call_slots.c.next_prompt_at <= now)
+            .limit(1)
+        )
+        return self.conn.execute(query).first() is not None
+
+    def claim_due_call_prompts(self, now: datetime, limit: int) -> list[CallSlot]:
+        """Slots whose next prompt is due, locked for this transaction."""
+        query = (
+            select(call_slots)
+            .where(call_slots.c.next_prompt_at.is_not(None), call_slots.c.next_prompt_at <= now)
+            .order_by(call_slots.c.next_prompt_at, call_slots.c.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [_slot(r) for r in self.conn.execute(query)]
+
+    def advance_call_prompt(self, slot_id: int, was: datetime, then: datetime | None) -> bool:
+        """Move the slot's next prompt on from `was`, only if no one has since."""
+        result = self.conn.execute(
+            update(call_slots)
+            .where(call_slots.c.id == slot_id, call_slots.c.next_prompt_at == was)
+            .values(next_prompt_at=then)
+        )
+        return bool(result.rowcount)

@@ -383,5 +383,7 @@ call_slots = Table(
     Column("created_at", AwareDateTime, nullable=False),
     Column("created_by", String(80), nullable=False),
     Column("ended_at", AwareDateTime, nullable=True),
+    Column("next_prompt_at", AwareDateTime, nullable=True),
 )
 Index("ix_call_slots_volunteer", call_slots.c.volunteer_id)
+Index("ix_call_slots_next_prompt_at", call_slots.c.next_prompt_at)

@@ -168,3 +168,35 @@ def test_each_active_volunteer_gets_the_days_list_at_their_time_once(kith: Kith)
     run(kith, "volunteers", "pause", "1")
     assert tick(kith, "2026-03-17T08:30:05+00:00")["call_lists"] == 0
     assert len(outbox(kith, "call_list")) == 2
+
+
+def test_a_volunteer_is_prompted_a_few_minutes_before_each_call_once(kith: Kith) -> None:
+    # Issue 14.3: "a prompt a few minutes before each call" (Kith: 5 minutes).
+    run(kith, "volunteers", "add", "--service", SERVICE, "--name", "Jo", "--phone", "07700900501")
+    add_callee(kith, "Sam", "07700900601")
+    add_callee(kith, "Ade", "07700900602")
+    add_callee(kith, "Lin", "07700900603")
+    for callee, at in (("1", "10:00"), ("2", "10:30"), ("3", "11:00")):
+        run(kith, "calls", "slots", callee, "--volunteer", "1",
+            "--first", f"2026-03-10 {at}", "--every", "weekly")  # fmt: skip
+    assert tick(kith, "2026-03-10T09:50:00+00:00")["call_prompts"] == 0
+    assert tick(kith, "2026-03-10T09:55:00+00:00")["call_prompts"] == 1
+    assert tick(kith, "2026-03-10T09:55:01+00:00")["call_prompts"] == 0
+    assert tick(kith, "2026-03-10T10:25:00+00:00")["call_prompts"] == 1
+    assert tick(kith, "2026-03-10T10:55:00+00:00")["call_prompts"] == 1
+    prompts = outbox(kith, "call_prompt")
+    assert [p["text"] for p in prompts] == [
+        "At 10am: call Sam on +447700900601. Dial 141 first.",
+        "At 10:30am: call Ade on +447700900602. Dial 141 first.",
+        "At 11am: call Lin on +447700900603. Dial 141 first.",
+    ]
+    assert [p["not_after"] for p in prompts] == [
+        "2026-03-10T10:00:00+00:00",
+        "2026-03-10T10:30:00+00:00",
+        "2026-03-10T11:00:00+00:00",
+    ]
+    # The next week's first prompt, and nothing for a paused volunteer.
+    assert tick(kith, "2026-03-17T09:55:00+00:00")["call_prompts"] == 1
+    run(kith, "volunteers", "pause", "1")
+    assert tick(kith, "2026-03-17T10:25:00+00:00")["call_prompts"] == 0
+    assert len(outbox(kith, "call_prompt")) == 4

@@ -122,6 +122,7 @@ def _calls() -> None:
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("created_by", sa.String(length=80), nullable=False),
         sa.Column("ended_at", WHEN, nullable=True),
+        sa.Column("next_prompt_at", WHEN, nullable=True),
         sa.ForeignKeyConstraint(
             ["callee_id"],
             ["callees.id"],
@@ -134,9 +135,11 @@ def _calls() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_call_slots"),
     )
     op.create_index("ix_call_slots_volunteer", "call_slots", ["volunteer_id"])
+    op.create_index("ix_call_slots_next_prompt_at", "call_slots", ["next_prompt_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_call_slots_next_prompt_at", table_name="call_slots")
     op.drop_index("ix_call_slots_volunteer", table_name="call_slots")
     op.drop_table("call_slots")
     op.drop_table("callees")
