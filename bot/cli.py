@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     ticking.add_argument("--json", action="store_true")
 
     _appointment_parsers(commands)
+    _group_parsers(commands)
+    _call_parsers(commands)
 
     i18n = commands.add_parser("i18n", help="translation catalogs and their SMS cost")
     i18n.add_argument("action", choices=["extract", "update", "compile", "report"])
@@ -195,6 +197,149 @@ def _appointments(args: argparse.Namespace, settings: Settings, by: str) -> int:
     return asyncio.run(appointment_import.run_import(settings, args.file, by, args.dry_run))
 
 
+def _group_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    groups = commands.add_parser("groups", help="groups, their members and session changes")
+    sub = groups.add_subparsers(dest="groups_command", required=True)
+    add = sub.add_parser("add", help="add a group with recurring sessions")
+    add.add_argument("--service", required=True)
+    add.add_argument("--name", required=True, help="for staff only; never in a message")
+    add.add_argument("--venue", required=True)
+    add.add_argument("--every", required=True, choices=["weekly", "fortnightly", "monthly"])
+    add.add_argument("--first", required=True, help="the first session, like '2026-03-03 10:00'")
+    _by(add)
+    listing = sub.add_parser("list", help="every group")
+    listing.add_argument("--service")
+    listing.add_argument("--json", action="store_true")
+    members = sub.add_parser("members", help="list, add or remove members")
+    members.add_argument("id", type=int)
+    members.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
+    members.add_argument("--phone", action="append", default=[], help="repeat for several")
+    members.add_argument("--telegram", action="append", default=[], metavar="CHAT_ID")
+    members.add_argument("--lang", default="en", help="the language notices go in")
+    members.add_argument("--reminders", action="store_true", help="send session reminders")
+    members.add_argument("--json", action="store_true")
+    _by(members)
+    listing = sub.add_parser("sessions", help="the coming sessions, changes applied")
+    listing.add_argument("id", type=int)
+    listing.add_argument("--weeks", type=int, default=8)
+    listing.add_argument("--json", action="store_true")
+    change = sub.add_parser("change", help="cancel, move or change the venue of one session")
+    change.add_argument("id", type=int)
+    change.add_argument("--session", required=True, metavar="YYYY-MM-DD")
+    change.add_argument("--cancel", action="store_true")
+    change.add_argument("--to", help="the new time, like '2026-03-11 14:00'")
+    change.add_argument("--venue")
+    _by(change)
+
+
+def _groups(args: argparse.Namespace, settings: Settings, by: str) -> int:
+    from bot.commands import groups
+
+    command = args.groups_command
+    if command == "add":
+        return asyncio.run(
+            groups.add(settings, args.service, args.name, args.venue, args.every, args.first, by)
+        )
+    if command == "members":
+        return asyncio.run(
+            groups.members(
+                settings,
+                args.id,
+                args.action,
+                args.phone,
+                args.telegram,
+                args.lang,
+                args.reminders,
+                by,
+            )
+        )
+    return asyncio.run(
+        groups.change(settings, args.id, args.session, args.cancel, args.to, args.venue, by)
+    )
+
+
+def _call_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    volunteers = commands.add_parser("volunteers", help="volunteers making scheduled calls")
+    sub = volunteers.add_subparsers(dest="volunteers_command", required=True)
+    add = sub.add_parser("add", help="add a volunteer on SMS or Telegram")
+    add.add_argument("--service", required=True)
+    add.add_argument("--name", required=True, help="first name")
+    who = add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--phone")
+    who.add_argument("--telegram", metavar="CHAT_ID")
+    add.add_argument("--lang", default="en")
+    add.add_argument("--list-at", default="08:30", help="when the day's call list goes")
+    _by(add)
+    listing = sub.add_parser("list", help="every volunteer")
+    listing.add_argument("--service")
+    listing.add_argument("--json", action="store_true")
+    pausing = sub.add_parser("pause", help="pause a volunteer (or --resume)")
+    pausing.add_argument("id", type=int)
+    pausing.add_argument("--resume", action="store_true")
+    _by(pausing)
+
+    calls = commands.add_parser("calls", help="people volunteers call, and call slots")
+    sub = calls.add_subparsers(dest="calls_command", required=True)
+    add = sub.add_parser("add", help="add a person to call (consent and risk assessment first)")
+    add.add_argument("--service", required=True)
+    add.add_argument("--name", required=True, help="first name")
+    add.add_argument("--phone", required=True)
+    add.add_argument("--consent-recorded", action="store_true", help="their consent is on file")
+    add.add_argument("--risk-assessed", action="store_true", help="staff have risk-assessed them")
+    _by(add)
+    slots = sub.add_parser("slots", help="add a recurring call slot for a callee")
+    slots.add_argument("callee", type=int)
+    slots.add_argument("--volunteer", type=int, required=True)
+    slots.add_argument("--first", required=True, help="the first call, like '2026-03-10 10:00'")
+    slots.add_argument(
+        "--every", required=True, choices=["once", "weekly", "fortnightly", "monthly"]
+    )
+    slots.add_argument("--until", metavar="YYYY-MM-DD", help="the last day (time-limited support)")
+    _by(slots)
+    listing = sub.add_parser("list", help="the calls on one day")
+    listing.add_argument("--day", metavar="YYYY-MM-DD", help="today by default")
+    listing.add_argument("--volunteer", type=int)
+    listing.add_argument("--service")
+    listing.add_argument("--json", action="store_true")
+
+
+def _calls(args: argparse.Namespace, settings: Settings, by: str) -> int:
+    from bot.commands import calls
+
+    if args.command == "volunteers":
+        if args.volunteers_command == "add":
+            return asyncio.run(
+                calls.add_volunteer(
+                    settings,
+                    args.service,
+                    args.name,
+                    args.phone,
+                    args.telegram,
+                    args.lang,
+                    args.list_at,
+                    by,
+                )
+            )
+        return asyncio.run(calls.pause(settings, args.id, args.resume, by))
+    if args.calls_command == "add":
+        return asyncio.run(
+            calls.add_callee(
+                settings,
+                args.service,
+                args.name,
+                args.phone,
+                args.consent_recorded,
+                args.risk_assessed,
+                by,
+            )
+        )
+    return asyncio.run(
+        calls.add_slot(
+            settings, args.callee, args.volunteer, args.every, args.first, args.until, by
+        )
+    )
+
+
 def _by(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", metavar="NAME", help="who is making this change (or KITH_STAFF)")
 
@@ -246,6 +391,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.appointments import list_appointments
 
         return asyncio.run(list_appointments(settings, args.service, args.all, args.json))
+    if args.command == "groups" and args.groups_command in ("list", "sessions"):
+        from bot.commands import groups
+
+        if args.groups_command == "list":
+            return asyncio.run(groups.list_groups(settings, args.service, args.json))
+        return asyncio.run(groups.list_sessions(settings, args.id, args.weeks, args.json))
+    if args.command == "groups" and args.groups_command == "members" and args.action == "list":
+        from bot.commands.groups import list_members
+
+        return asyncio.run(list_members(settings, args.id, args.json))
+    if args.command == "volunteers" and args.volunteers_command == "list":
+        from bot.commands.calls import list_volunteers
+
+        return asyncio.run(list_volunteers(settings, args.service, args.json))
+    if args.command == "calls" and args.calls_command == "list":
+        from bot.commands.calls import list_calls
+
+        return asyncio.run(list_calls(settings, args.day, args.volunteer, args.service, args.json))
     if args.command == "outbox" and args.outbox_command == "list":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.urgent, args.json))
     if args.command == "alerts" and args.alerts_command == "list":
@@ -275,6 +438,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(alerts.ack_alert(settings, args.id, by, args.note))
     if args.command == "appointments":
         return _appointments(args, settings, by)
+    if args.command == "groups":
+        return _groups(args, settings, by)
+    if args.command in ("volunteers", "calls"):
+        return _calls(args, settings, by)
     if args.command == "outbox":
         return asyncio.run(outbox.change(settings, args.outbox_command, args.id, by))
     if args.referrals_command == "note":
@@ -353,7 +520,16 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-STAFF_COMMANDS = {"alerts", "appointments", "outbox", "referrals", "sms-cost"}
+STAFF_COMMANDS = {
+    "alerts",
+    "appointments",
+    "calls",
+    "groups",
+    "outbox",
+    "referrals",
+    "sms-cost",
+    "volunteers",
+}
 
 
 if __name__ == "__main__":

@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 
 from bot.core.ports import Database
 from conversations.registry import Registry
+from scheduler.call_lists import queue_call_lists
+from scheduler.call_prompts import queue_call_prompts
 from scheduler.deadline_watch import deadline_watch
 from scheduler.expiry import expire_idle
+from scheduler.group_notices import queue_group_notices
+from scheduler.group_reminders import queue_group_reminders
 from scheduler.reminders import queue_due_reminders
 from scheduler.retention import purge_handled_alerts
 
@@ -43,6 +47,22 @@ async def _reminders(context: JobContext, now: datetime) -> int:
     return (await queue_due_reminders(context.database, context.registry, now)).queued
 
 
+async def _group_notices(context: JobContext, now: datetime) -> int:
+    return await queue_group_notices(context.database, now)
+
+
+async def _group_reminders(context: JobContext, now: datetime) -> int:
+    return await queue_group_reminders(context.database, context.registry, now)
+
+
+async def _call_lists(context: JobContext, now: datetime) -> int:
+    return await queue_call_lists(context.database, now)
+
+
+async def _call_prompts(context: JobContext, now: datetime) -> int:
+    return await queue_call_prompts(context.database, now)
+
+
 async def _expire(context: JobContext, now: datetime) -> int:
     return await expire_idle(context.database, context.registry, now)
 
@@ -63,6 +83,11 @@ JOBS = (
     # Every second: a reminder is queued within about a second of its moment
     # (docs/benchmarks.md); a run that finds nothing due is one indexed read.
     Job("reminders", timedelta(seconds=1), _reminders),
+    # Every second: a change to a session is told to its members well within a minute.
+    Job("group_notices", timedelta(seconds=1), _group_notices),
+    Job("group_reminders", timedelta(seconds=1), _group_reminders),
+    Job("call_lists", timedelta(seconds=30), _call_lists),
+    Job("call_prompts", timedelta(seconds=1), _call_prompts),
     Job("expire_idle", timedelta(minutes=5), _expire),
     Job("close_prompts", timedelta(minutes=15), _prompts),
     Job("deadline_watch", timedelta(minutes=10), _deadlines),

@@ -9,10 +9,12 @@ SQLite's writer thread and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.core.appointments import Appointment, AppointmentDraft, Prompt
+from bot.core.calls import Callee, CallSlot, Volunteer
+from bot.core.groups import Group, Member, SessionChange
 from bot.core.records import (
     Alert,
     HistoryEntry,
@@ -183,7 +185,114 @@ class Appointments(Protocol):
     def person_addresses(self, person_id: int) -> list[str]: ...
 
 
-class Store(Persons, Participants, Referrals, Outbox, Alerts, Appointments, Protocol):
+class Groups(Protocol):
+    """Groups, their members, staff changes to sessions, and due session reminders."""
+
+    def add_group(
+        self,
+        service_id: str,
+        name: str,
+        venue: str,
+        recurrence: str,
+        first_starts_at: datetime,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def get_group(self, group_id: int) -> Group | None: ...
+    def list_groups(self, service_id: str | None = None) -> list[Group]: ...
+    def add_member(
+        self,
+        group_id: int,
+        person_id: int,
+        address: str,
+        language: str,
+        reminders: bool,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def remove_member(self, group_id: int, address: str, now: datetime) -> bool: ...
+    def group_members(self, group_ids: Sequence[int]) -> list[Member]: ...
+    def add_session_change(
+        self,
+        group_id: int,
+        session_date: date,
+        action: str,
+        starts_at: datetime | None,
+        venue: str | None,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def session_changes(self, group_ids: Sequence[int]) -> list[SessionChange]: ...
+    def changes_pending(self) -> bool: ...
+    def claim_pending_changes(self, limit: int) -> list[SessionChange]: ...
+    def mark_notices_queued(self, change_id: int, now: datetime) -> bool: ...
+    def set_group_reminder(self, group_id: int, moment: datetime | None) -> None: ...
+    def claim_due_group_reminders(self, now: datetime, limit: int) -> list[Group]: ...
+    def group_reminders_due(self, now: datetime) -> bool: ...
+    def advance_group_reminder(
+        self, group_id: int, was: datetime, then: datetime | None
+    ) -> bool: ...
+
+
+class Calls(Protocol):
+    """Volunteers, the people they call (with consent and risk assessment), call slots."""
+
+    def add_volunteer(
+        self,
+        service_id: str,
+        first_name: str,
+        address: str,
+        language: str,
+        list_time: str,
+        now: datetime,
+        by: str,
+        next_list_at: datetime | None = None,
+    ) -> int: ...
+    def find_volunteer(self, service_id: str, address: str) -> Volunteer | None: ...
+    def get_volunteer(self, volunteer_id: int) -> Volunteer | None: ...
+    def list_volunteers(self, service_id: str | None = None) -> list[Volunteer]: ...
+    def set_volunteer_status(
+        self, volunteer_id: int, status: str, now: datetime, by: str
+    ) -> bool: ...
+    def add_callee(
+        self,
+        service_id: str,
+        person_id: int,
+        first_name: str,
+        address: str,
+        consent_recorded_at: datetime,
+        risk_assessed_by: str,
+        now: datetime,
+        by: str,
+    ) -> int: ...
+    def find_callee(self, service_id: str, address: str) -> Callee | None: ...
+    def get_callee(self, callee_id: int) -> Callee | None: ...
+    def list_callees(self, service_id: str | None = None) -> list[Callee]: ...
+    def add_call_slot(
+        self,
+        callee_id: int,
+        volunteer_id: int,
+        recurrence: str,
+        first_starts_at: datetime,
+        until: date | None,
+        now: datetime,
+        by: str,
+        next_prompt_at: datetime | None = None,
+    ) -> int: ...
+    def call_slots(
+        self, volunteer_id: int | None = None, callee_id: int | None = None
+    ) -> list[CallSlot]: ...
+    def call_lists_due(self, now: datetime) -> bool: ...
+    def call_prompts_due(self, now: datetime) -> bool: ...
+    def claim_due_call_prompts(self, now: datetime, limit: int) -> list[CallSlot]: ...
+    def advance_call_prompt(self, slot_id: int, was: datetime, then: datetime | None) -> bool: ...
+    def claim_due_call_lists(self, now: datetime, limit: int) -> list[Volunteer]: ...
+    def advance_call_list(self, volunteer_id: int, was: datetime, then: datetime) -> bool: ...
+
+
+class Store(
+    Persons, Participants, Referrals, Outbox, Alerts, Appointments, Groups, Calls, Protocol
+):
     """Every storage port, on one transaction."""
 
     def ping(self) -> None: ...

@@ -41,6 +41,8 @@ from bot.core.records import (
 )
 from bot.core.referral import STATUS_NEW
 from bot.storage.appointment_queries import SqlAppointments
+from bot.storage.call_queries import SqlCalls
+from bot.storage.group_queries import SqlGroups
 from bot.storage.outbox_queries import ERASED, SETTLED, SqlOutbox
 from bot.storage.tables import (
     anonymous_events,
@@ -71,7 +73,7 @@ _SELECT_PERSON = select(person_addresses.c.person_id).where(
 )
 
 
-class SqlStore(SqlOutbox, SqlAppointments):
+class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls):
     """The storage ports of `bot.core.ports` on one open SQLAlchemy connection.
 
     Methods are synchronous so that one message's whole transaction can run in one

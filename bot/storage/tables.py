@@ -287,3 +287,103 @@ deadline_breaches = Table(
     Column("recorded_at", AwareDateTime, nullable=False),
     UniqueConstraint("referral_id", "deadline", name="uq_deadline_breaches_referral_deadline"),
 )
+
+# Groups with recurring sessions (bot/core/groups.py). `name` is for staff only.
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("venue", String(200), nullable=False),
+    Column("recurrence", String(20), nullable=False),
+    Column("first_starts_at", AwareDateTime, nullable=False),
+    Column("next_reminder_at", AwareDateTime, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+Index("ix_groups_next_reminder_at", groups.c.next_reminder_at)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("reminders", Boolean, nullable=False),
+    Column("added_at", AwareDateTime, nullable=False),
+    Column("added_by", String(80), nullable=False),
+    Column("left_at", AwareDateTime, nullable=True),
+    UniqueConstraint("group_id", "address", name="uq_group_members_group_address"),
+)
+
+# Staff changes to one session; `notices_queued_at` is set by the job that claims it.
+group_session_changes = Table(
+    "group_session_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("session_date", Date, nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("starts_at", AwareDateTime, nullable=True),
+    Column("venue", String(200), nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("notices_queued_at", AwareDateTime, nullable=True),
+)
+Index("ix_group_session_changes_group", group_session_changes.c.group_id)
+
+# Volunteers making scheduled outgoing calls, the people they call, and the slots.
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("first_name", String(80), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("list_time", String(5), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("changed_at", AwareDateTime, nullable=True),
+    Column("changed_by", String(80), nullable=True),
+    Column("next_list_at", AwareDateTime, nullable=True),
+    UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
+)
+Index("ix_volunteers_next_list_at", volunteers.c.next_list_at)
+
+callees = Table(
+    "callees",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("first_name", String(80), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("consent_recorded_at", AwareDateTime, nullable=False),
+    Column("risk_assessed_at", AwareDateTime, nullable=False),
+    Column("risk_assessed_by", String(80), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("service_id", "address", name="uq_callees_service_address"),
+)
+
+call_slots = Table(
+    "call_slots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("callee_id", Integer, ForeignKey("callees.id", ondelete="CASCADE"), nullable=False),
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id"), nullable=False),
+    Column("recurrence", String(20), nullable=False),
+    Column("first_starts_at", AwareDateTime, nullable=False),
+    Column("until", Date, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("ended_at", AwareDateTime, nullable=True),
+    Column("next_prompt_at", AwareDateTime, nullable=True),
+)
+Index("ix_call_slots_volunteer", call_slots.c.volunteer_id)
+Index("ix_call_slots_next_prompt_at", call_slots.c.next_prompt_at)

@@ -1,0 +1,84 @@
+"""The call prompts job: a prompt to the volunteer a few minutes before each call.
+
+Each slot holds the moment of its next prompt (`next_prompt_at`, 5 minutes before its
+next call). A batch claims the slots whose moment has come (SKIP LOCKED on
+PostgreSQL), queues the prompt to an active volunteer (keyed by slot and call time),
+and moves the moment on to the next call's with a conditional update, in one
+transaction. A prompt is worthless once its call starts (`not_after`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.core.calls import ACTIVE, PROMPT_LEAD_MINUTES, CallSlot, next_call, prompt_moment
+from bot.core.deadlines import LONDON
+from bot.core.ports import Database, Store
+from bot.core.records import OutboundRow
+from conversations import call_texts as say
+from conversations.i18n import translator
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+LOOKAHEAD = timedelta(seconds=2)
+
+
+async def queue_call_prompts(database: Database, now: datetime) -> int:
+    """Queue every prompt whose moment has come; how many were queued."""
+    until = now + LOOKAHEAD
+    if not await database.read(lambda store: store.call_prompts_due(until)):
+        return 0
+    queued = 0
+    while True:
+        taken, rows = await database.write(lambda store: _batch(store, now, until))
+        queued += rows
+        if not taken:
+            break
+    if queued:
+        log.info("call prompts queued", extra={"count": queued})
+    return queued
+
+
+def _batch(store: Store, now: datetime, until: datetime) -> tuple[int, int]:
+    claimed = store.claim_due_call_prompts(until, BATCH)
+    rows: list[OutboundRow] = []
+    for slot in claimed:
+        assert slot.next_prompt_at is not None
+        was = slot.next_prompt_at
+        call = next_call(slot, was + timedelta(minutes=PROMPT_LEAD_MINUTES))
+        if call is not None and call.starts_at > now:
+            row = _prompt(store, slot, call.starts_at, was)
+            if row is not None:
+                rows.append(row)
+        after = next_call(slot, call.starts_at, inclusive=False) if call is not None else None
+        store.advance_call_prompt(slot.id, was, prompt_moment(after) if after else None)
+    return len(claimed), len(store.queue(rows, now))
+
+
+def _prompt(
+    store: Store, slot: CallSlot, starts_at: datetime, moment: datetime
+) -> OutboundRow | None:
+    volunteer = store.get_volunteer(slot.volunteer_id)
+    callee = store.get_callee(slot.callee_id)
+    if volunteer is None or callee is None or volunteer.status != ACTIVE:
+        return None
+    return OutboundRow(
+        volunteer.address.split(":", 1)[0],
+        volunteer.address,
+        say.call_prompt(
+            translator(volunteer.language),
+            starts_at,
+            callee.first_name,
+            callee.address.removeprefix("sms:"),
+        ),
+        "call_prompt",
+        "normal",
+        volunteer.service_id,
+        moment,
+        meta={"volunteer_id": volunteer.id, "slot_id": slot.id},
+        not_after=starts_at,
+        idempotency_key=f"call_prompt:{slot.id}:{starts_at.astimezone(LONDON):%Y%m%dT%H%M%z}",
+        language=volunteer.language,
+    )
