@@ -100,11 +100,14 @@ def test_a_cancelled_session_is_told_once_to_each_member_not_opted_out_in_their_
 def test_thirty_members_a_move_at_night_to_a_session_within_12_hours_goes_out_at_once(
     kith_sqlite: Kith,
 ) -> None:
+    """Members in four languages, two opted out: 28 of 30 told, each in their language."""
     kith = kith_sqlite
     add_group(kith)
-    english, urdu = phones(100, 15), phones(200, 15)
+    english, urdu, polish, punjabi = phones(100, 8), phones(200, 8), phones(300, 7), phones(400, 7)
     add_members(kith, english, "en")
     add_members(kith, urdu, "ur")
+    add_members(kith, polish, "pl")
+    add_members(kith, punjabi, "pa")
     opt_out(kith, english[3])
     opt_out(kith, urdu[7])
     night = "2026-03-09T23:30:00+00:00"  # 10.5 hours before Tuesday 10:00
@@ -115,22 +118,26 @@ def test_thirty_members_a_move_at_night_to_a_session_within_12_hours_goes_out_at
     assert tick(kith, "2026-03-09T23:30:30+00:00")["group_notices"] == 28
     notices = outbox(kith, "group_notice")
     assert len(notices) == 28
-    by_language = {"en": 0, "ur": 0}
+    by_language = {"en": 0, "ur": 0, "pl": 0, "pa": 0}
     for row in notices:
         assert row["quiet_exempt"] is True and row["priority"] == "urgent"
         assert PURPOSE.lower() not in row["text"].lower()
+        assert "Oak Road hall" in row["text"]
+        # Worth sending until the session starts at its new time.
+        assert row["not_after"] == "2026-03-10T14:00:00+00:00"
         if row["text"].startswith("The group"):
             by_language["en"] += 1
             assert row["text"] == (
                 "The group on Tuesday 10 March at 10am has moved to Tuesday 10 March at 2pm, "
                 "at Oak Road hall."
             )
-        else:
+        elif "منگل" in row["text"]:  # Tuesday, in Urdu
             by_language["ur"] += 1
-            assert "Oak Road hall" in row["text"] and "منگل 10 مارچ" in row["text"]
-        # Worth sending until the session starts at its new time.
-        assert row["not_after"] == "2026-03-10T14:00:00+00:00"
-    assert by_language == {"en": 14, "ur": 14}
+        elif "wtorek" in row["text"].lower():  # Tuesday, in Polish
+            by_language["pl"] += 1
+        elif "ਮੰਗਲ" in row["text"]:  # Tuesday, in Punjabi (Gurmukhi)
+            by_language["pa"] += 1
+    assert by_language == {"en": 7, "ur": 7, "pl": 7, "pa": 7}
 
 
 def test_a_venue_change_days_away_made_at_night_is_held_for_quiet_hours(
