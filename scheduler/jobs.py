@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.ports import Database
+from bot.tasks import error_place
 from conversations.registry import Registry
 from scheduler.call_lists import queue_call_lists
 from scheduler.call_prompts import queue_call_prompts
@@ -100,7 +101,10 @@ async def run_job(job: Job, context: JobContext, now: datetime) -> int:
     try:
         return await job.run(context, now)
     except Exception as exc:  # the next tick tries again
-        log.warning("job failed", extra={"job": job.name, "error": type(exc).__name__})
+        log.warning(
+            "job failed",
+            extra={"job": job.name, "error": type(exc).__name__, "at": error_place(exc)},
+        )
         return 0
 
 
