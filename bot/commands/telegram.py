@@ -63,7 +63,12 @@ async def poll(settings: Settings, once: bool = False) -> int:
     assert telegram is not None
     channels = build_channels(settings, telegram=channel)
     try:
-        async with open_runtime(settings, senders_of(channels)) as runtime, dispatching(runtime):
+        async with (
+            open_runtime(settings, senders_of(channels)) as runtime,
+            # --once sends what it queued itself (drain, below), after the updates:
+            # a dispatcher running beside it could still hold a reply when it exits.
+            contextlib.nullcontext() if once else dispatching(runtime),
+        ):
             offset: int | None = None
             while True:
                 try:
