@@ -20,7 +20,8 @@ from bot.core.messages import InboundMessage
 from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow, Participant
 from bot.postcodes import PostcodeLookup
-from bot.replies import Routed, route_reply
+from bot.replies import route_reply
+from bot.routed import Routed
 from conversations.areas import LocalAuthority
 from conversations.engine import AlertDraft, Reply, StepResult
 from conversations.i18n import translator
@@ -174,15 +175,18 @@ class InboundHandler:
         person_id: int,
     ) -> list[OutboundRow]:
         rows: list[OutboundRow] = []
-        for draft, appointment in routed.alerts:
+        for alert in routed.alerts:
             rows += self._alert(
                 store,
                 message,
-                appointment.service_id,
-                draft,
-                appointment.referral_id,
+                alert.service_id,
+                alert.draft,
+                alert.referral_id,
                 now,
-                appointment.person_id or person_id,
+                alert.person_id or person_id,
+                alert.first_name,
+                about=alert.address,
+                note=alert.note,
             )
         return rows
 
@@ -415,12 +419,19 @@ class InboundHandler:
         now: datetime,
         person_id: int,
         first_name: object = None,
+        about: str | None = None,
+        note: str | None = None,
     ) -> list[OutboundRow]:
-        """Record a staff alert (with the words that raised it) and queue it to on-call staff."""
+        """Record a staff alert (with the words that raised it) and queue it to on-call staff.
+
+        `about` is the address of the person to reach when it is not the sender's (a
+        volunteer's concern is about their callee); `note` is added to the on-call text.
+        """
+        address = about or message.address
         alert_id = store.add_alert(
             alert.kind,
             service_id,
-            message.address,
+            address,
             referral_id,
             now,
             words=alert.words,
@@ -435,7 +446,9 @@ class InboundHandler:
                 "referral_id": referral_id,
             },
         )
-        text = oncall_text(alert_id, alert, service_id, message.address, referral_id, first_name)
+        text = oncall_text(alert_id, alert, service_id, address, referral_id, first_name)
+        if note:
+            text = f"{text} {note}"
         rows = []
         for contact in self.oncall:
             channel = "telegram" if contact.startswith("telegram:") else "sms"
@@ -476,7 +489,9 @@ def oncall_text(
     name = f" {first_name.strip()}" if isinstance(first_name, str) and first_name.strip() else ""
     about = f" Referral {referral_id}." if referral_id else ""
     how = " Contact by text only." if alert.text_only else ""
-    return f"Kith alert {alert_id} ({service}): {what} from{name} {number}.{about}{how}"
+    # A volunteer's concern is about their callee: the number is the callee's.
+    preposition = "about" if alert.kind == "concern" else "from"
+    return f"Kith alert {alert_id} ({service}): {what} {preposition}{name} {number}.{about}{how}"
 
 
 def _person(
@@ -499,4 +514,6 @@ _ALERT_WORDING = {
     "cancellation": "an appointment the person cannot come to (or reminders stopped)",
     "change_requested": "a request for another appointment time",
     "support_may_end": "missed appointments (support may end)",
+    "concern": "a volunteer's concern",
+    "volunteer_unavailable": "a volunteer unavailable today",
 }

@@ -16,14 +16,15 @@ recorded the same way even when the word is not one Kith knows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.call_replies import route_volunteer
 from bot.core.appointments import BOOKED, CANCELLED_BY_PERSON, Appointment, Prompt
 from bot.core.messages import InboundMessage
 from bot.core.ports import Store
 from bot.core.records import Participant
 from bot.core.reminders import key_prefix
+from bot.routed import Routed, RoutedAlert
 from conversations import appointment_texts as say
 from conversations.answers import fold
 from conversations.engine import AlertDraft
@@ -34,20 +35,6 @@ from conversations.state import DONE, ConversationState
 WHICH_EXPIRY = timedelta(days=1)
 PERSON = "person"  # who made a change that came from the person's own reply
 CONFIRM, NOT_COMING, CHANGE = "confirm", "not_coming", "change"
-
-
-@dataclass
-class Routed:
-    """What the router decided. `text` set: the engine handles it (with `service_hint`)."""
-
-    replies: list[str] = field(default_factory=list)
-    alerts: list[tuple[AlertDraft, Appointment]] = field(default_factory=list)
-    text: str | None = None
-    service_hint: str | None = None
-    service_id: str | None = None  # of the replies made here
-    resume: bool = False  # ask the conversation's current question again after them
-    opt_out: bool | None = None  # record (the provider's OptOutType) with no reply
-    language: str = "en"
 
 
 def reminder_answer(text: str, language: str) -> str | None:
@@ -71,7 +58,8 @@ def route_reply(
 ) -> Routed | None:
     """Decide where a reply goes; None: the conversation engine, as if no prompt were open."""
     prompts = store.open_prompts(message.address, now)
-    if not prompts and message.opt_out_type is None:
+    volunteer = store.volunteer_at(message.address)
+    if not prompts and message.opt_out_type is None and volunteer is None:
         return None
     reminders = _reminders(store, prompts)
     language = participant.language if participant else None
@@ -89,11 +77,16 @@ def route_reply(
             appointment = reminders[0][1]
             kind = "opted_out_by_reply"
             store.add_appointment_history(appointment.id, kind, fold(text), now, PERSON)
-            routed.alerts.append((AlertDraft("cancellation"), appointment))
+            routed.alerts.append(_about(AlertDraft("cancellation"), appointment))
         store.close_prompts(message.address)
         return routed
     if message.opt_out_type == "START" and opted_out and word is not Word.OPT_IN:
         return Routed(opt_out=False, service_id=hint, language=language)
+    if volunteer is not None and not opted_out:
+        # A volunteer writes about their calls (bot/call_replies.py).
+        for_calls = route_volunteer(store, message, volunteer, prompts, now)
+        if for_calls is not None:
+            return for_calls
     if not prompts:
         return None
     if opted_out or word is not None or has_crisis_phrase(text):
@@ -119,6 +112,13 @@ def route_reply(
     starts = [a.starts_at if a else None for a in options]
     return Routed(
         [say.which_prompt(translator(language), starts)], service_id=hint, language=language
+    )
+
+
+def _about(draft: AlertDraft, appointment: Appointment) -> RoutedAlert:
+    """An alert about an appointment: its service, referral and person."""
+    return RoutedAlert(
+        draft, appointment.service_id, appointment.referral_id, appointment.person_id
     )
 
 
@@ -190,10 +190,10 @@ def _apply(
         ):
             store.cancel_queued(key_prefix(appointment.id), "cancelled by the person")
             store.add_appointment_history(appointment.id, CANCELLED_BY_PERSON, None, now, PERSON)
-            routed.alerts.append((AlertDraft("cancellation"), appointment))
+            routed.alerts.append(_about(AlertDraft("cancellation"), appointment))
         routed.replies.append(say.not_coming(t, appointment.starts_at))
     else:
         store.add_appointment_history(appointment.id, "change_requested", None, now, PERSON)
-        routed.alerts.append((AlertDraft("change_requested"), appointment))
+        routed.alerts.append(_about(AlertDraft("change_requested"), appointment))
         routed.replies.append(say.change_asked(t))
     return routed

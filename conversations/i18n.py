@@ -44,6 +44,9 @@ WORD_LISTS = (
     "no",
     "continue",
     "crisis",
+    "concern",
+    "unavailable",
+    "again",
 )
 
 

@@ -103,6 +103,17 @@ def is_word(text: str, name: str, language: str) -> bool:
     return any(folded in word_list(code).words[name] for code in _languages(language))
 
 
+def starts_with_word(text: str, name: str, language: str) -> bool:
+    """True when `text` is a `name` word, or begins with one and goes on ("CONCERN he said...")."""
+    folded = fold(text)
+    return any(
+        folded == word or folded.startswith(word + " ")
+        for code in _languages(language)
+        for word in word_list(code).words[name]
+        if word
+    )
+
+
 def words(name: str, language: str) -> frozenset[str]:
     """All `name` words in the person's language and English."""
     result: frozenset[str] = frozenset()

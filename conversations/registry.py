@@ -8,6 +8,7 @@ from pathlib import Path
 from conversations.areas import SHIPPED_AREAS_DIR, Area, AreaError, load_area, load_areas
 from conversations.definition import ServiceDefinition, load_definition, load_services
 from conversations.engine import Engine
+from conversations.i18n import Translator, translator
 from conversations.yamlfile import DefinitionError
 
 
@@ -21,6 +22,11 @@ class Registry:
     def engine(self, service_id: str) -> Engine:
         """The engine of `service_id` (KeyError when there is no such service)."""
         return self.engines[service_id]
+
+    def translator(self, service_id: str, code: str) -> Translator:
+        """A service's texts in `code`: its own wording first (`translations:`), then Kith's."""
+        engine = self.engines.get(service_id)
+        return engine.translator(code) if engine is not None else translator(code)
 
     def enabled(self) -> list[ServiceDefinition]:
         """Enabled services, in id order."""

@@ -4,7 +4,9 @@ Each volunteer holds the moment of their next list (`next_list_at`, 08:30 London
 default). A batch claims the volunteers whose moment has come (SKIP LOCKED on
 PostgreSQL), queues the day's list to each active one with calls that day (keyed by
 volunteer and day), and moves the moment on to the next day with a conditional
-update, in one transaction. A paused volunteer gets no list. A list is worth sending
+update, in one transaction. A paused volunteer gets no list, nor one who said
+UNAVAILABLE for that day. The reminder to withhold their number is the service's
+wording when its definition gives one (`translations:`). A list is worth sending
 until the day's last call starts (`not_after`).
 """
 
@@ -18,20 +20,20 @@ from bot.core.deadlines import LONDON
 from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import call_texts as say
-from conversations.i18n import translator
+from conversations.registry import Registry
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
 
 
-async def queue_call_lists(database: Database, now: datetime) -> int:
+async def queue_call_lists(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every day's list whose moment has come; how many were queued."""
     if not await database.read(lambda store: store.call_lists_due(now)):
         return 0
     queued = 0
     while True:
-        taken, rows = await database.write(lambda store: _batch(store, now))
+        taken, rows = await database.write(lambda store: _batch(store, registry, now))
         queued += rows
         if not taken:
             break
@@ -40,13 +42,13 @@ async def queue_call_lists(database: Database, now: datetime) -> int:
     return queued
 
 
-def _batch(store: Store, now: datetime) -> tuple[int, int]:
+def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:
     claimed = store.claim_due_call_lists(now, BATCH)
     rows: list[OutboundRow] = []
     for volunteer in claimed:
         assert volunteer.next_list_at is not None
         was = volunteer.next_list_at
-        row = _list(store, volunteer, was, now) if volunteer.status == ACTIVE else None
+        row = _list(store, registry, volunteer, was, now) if volunteer.status == ACTIVE else None
         if row is not None:
             rows.append(row)
         store.advance_call_list(
@@ -56,9 +58,11 @@ def _batch(store: Store, now: datetime) -> tuple[int, int]:
 
 
 def _list(
-    store: Store, volunteer: Volunteer, moment: datetime, now: datetime
+    store: Store, registry: Registry, volunteer: Volunteer, moment: datetime, now: datetime
 ) -> OutboundRow | None:
     day = moment.astimezone(LONDON).date()
+    if volunteer.unavailable_on == day:
+        return None
     calls = calls_on(store.call_slots(volunteer_id=volunteer.id), day)
     listed = []
     for call in calls:
@@ -70,7 +74,7 @@ def _list(
     return OutboundRow(
         volunteer.address.split(":", 1)[0],
         volunteer.address,
-        say.day_list(translator(volunteer.language), day, listed),
+        say.day_list(registry.translator(volunteer.service_id, volunteer.language), day, listed),
         "call_list",
         "normal",
         volunteer.service_id,

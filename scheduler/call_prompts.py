@@ -4,7 +4,9 @@ Each slot holds the moment of its next prompt (`next_prompt_at`, 5 minutes befor
 next call). A batch claims the slots whose moment has come (SKIP LOCKED on
 PostgreSQL), queues the prompt to an active volunteer (keyed by slot and call time),
 and moves the moment on to the next call's with a conditional update, in one
-transaction. A prompt is worthless once its call starts (`not_after`).
+transaction. Each prompted call is recorded (`calls`) so its outcome is asked for
+after it (scheduler/call_outcomes.py); a volunteer who said UNAVAILABLE today gets no
+more prompts that day. A prompt is worthless once its call starts (`not_after`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.core.calls import ACTIVE, PROMPT_LEAD_MINUTES, CallSlot, next_call, prompt_moment
+from bot.core.calls import (
+    ACTIVE,
+    OUTCOME_AFTER,
+    PROMPT_LEAD_MINUTES,
+    CallSlot,
+    next_call,
+    prompt_moment,
+)
 from bot.core.deadlines import LONDON
 from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import call_texts as say
-from conversations.i18n import translator
+from conversations.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +34,14 @@ BATCH = 200
 LOOKAHEAD = timedelta(seconds=2)
 
 
-async def queue_call_prompts(database: Database, now: datetime) -> int:
+async def queue_call_prompts(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every prompt whose moment has come; how many were queued."""
     until = now + LOOKAHEAD
     if not await database.read(lambda store: store.call_prompts_due(until)):
         return 0
     queued = 0
     while True:
-        taken, rows = await database.write(lambda store: _batch(store, now, until))
+        taken, rows = await database.write(lambda store: _batch(store, registry, now, until))
         queued += rows
         if not taken:
             break
@@ -41,7 +50,7 @@ async def queue_call_prompts(database: Database, now: datetime) -> int:
     return queued
 
 
-def _batch(store: Store, now: datetime, until: datetime) -> tuple[int, int]:
+def _batch(store: Store, registry: Registry, now: datetime, until: datetime) -> tuple[int, int]:
     claimed = store.claim_due_call_prompts(until, BATCH)
     rows: list[OutboundRow] = []
     for slot in claimed:
@@ -49,7 +58,7 @@ def _batch(store: Store, now: datetime, until: datetime) -> tuple[int, int]:
         was = slot.next_prompt_at
         call = next_call(slot, was + timedelta(minutes=PROMPT_LEAD_MINUTES))
         if call is not None and call.starts_at > now:
-            row = _prompt(store, slot, call.starts_at, was)
+            row = _prompt(store, registry, slot, call.starts_at, was)
             if row is not None:
                 rows.append(row)
         after = next_call(slot, call.starts_at, inclusive=False) if call is not None else None
@@ -58,17 +67,23 @@ def _batch(store: Store, now: datetime, until: datetime) -> tuple[int, int]:
 
 
 def _prompt(
-    store: Store, slot: CallSlot, starts_at: datetime, moment: datetime
+    store: Store, registry: Registry, slot: CallSlot, starts_at: datetime, moment: datetime
 ) -> OutboundRow | None:
     volunteer = store.get_volunteer(slot.volunteer_id)
     callee = store.get_callee(slot.callee_id)
     if volunteer is None or callee is None or volunteer.status != ACTIVE:
         return None
+    if volunteer.unavailable_on == starts_at.astimezone(LONDON).date():
+        return None  # they said UNAVAILABLE today: staff reassign the call
+    # The call is recorded with its prompt, so its outcome is asked after it.
+    store.add_call(
+        slot.id, volunteer.id, callee.id, volunteer.service_id, starts_at, starts_at + OUTCOME_AFTER
+    )
     return OutboundRow(
         volunteer.address.split(":", 1)[0],
         volunteer.address,
         say.call_prompt(
-            translator(volunteer.language),
+            registry.translator(volunteer.service_id, volunteer.language),
             starts_at,
             callee.first_name,
             callee.address.removeprefix("sms:"),

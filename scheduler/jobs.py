@@ -15,6 +15,7 @@ from bot.core.ports import Database
 from bot.tasks import error_place
 from conversations.registry import Registry
 from scheduler.call_lists import queue_call_lists
+from scheduler.call_outcomes import queue_outcome_requests
 from scheduler.call_prompts import queue_call_prompts
 from scheduler.deadline_watch import deadline_watch
 from scheduler.expiry import expire_idle
@@ -57,11 +58,15 @@ async def _group_reminders(context: JobContext, now: datetime) -> int:
 
 
 async def _call_lists(context: JobContext, now: datetime) -> int:
-    return await queue_call_lists(context.database, now)
+    return await queue_call_lists(context.database, context.registry, now)
 
 
 async def _call_prompts(context: JobContext, now: datetime) -> int:
-    return await queue_call_prompts(context.database, now)
+    return await queue_call_prompts(context.database, context.registry, now)
+
+
+async def _call_outcomes(context: JobContext, now: datetime) -> int:
+    return await queue_outcome_requests(context.database, context.registry, now)
 
 
 async def _expire(context: JobContext, now: datetime) -> int:
@@ -89,6 +94,7 @@ JOBS = (
     Job("group_reminders", timedelta(seconds=1), _group_reminders),
     Job("call_lists", timedelta(seconds=30), _call_lists),
     Job("call_prompts", timedelta(seconds=1), _call_prompts),
+    Job("call_outcomes", timedelta(seconds=5), _call_outcomes),
     Job("expire_idle", timedelta(minutes=5), _expire),
     Job("close_prompts", timedelta(minutes=15), _prompts),
     Job("deadline_watch", timedelta(minutes=10), _deadlines),

@@ -10,7 +10,7 @@ support is "one-off or time limited". Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from bot.core.deadlines import LONDON
 from bot.core.groups import RECURRENCES, rule_dates
@@ -35,6 +35,7 @@ class Volunteer:
     list_time: str  # "HH:MM", London
     created_at: datetime
     next_list_at: datetime | None = None
+    unavailable_on: date | None = None  # the London day they said UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,33 @@ def next_call(slot: CallSlot, after: datetime, inclusive: bool = True) -> Call |
 
 def prompt_moment(call: Call) -> datetime:
     """When the volunteer is prompted before a call."""
-    from datetime import timedelta
-
     return call.starts_at - timedelta(minutes=PROMPT_LEAD_MINUTES)
+
+
+# Outcomes of a call (issue 14.3: "1 done, 2 no answer, 3 concern"); `cancelled` when
+# the volunteer became unavailable before it.
+DONE = "done"
+NO_ANSWER = "no_answer"
+CONCERN = "concern"
+CANCELLED = "cancelled"
+OUTCOME_CHOICES = (DONE, NO_ANSWER, CONCERN)  # by number, 1 to 3
+# A peer-support call is short; its outcome is asked for this long after it starts.
+OUTCOME_AFTER = timedelta(minutes=20)
+RETRY_AFTER = timedelta(minutes=30)  # "try again" after no answer
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call a volunteer was prompted for, and what came of it."""
+
+    id: int
+    slot_id: int
+    volunteer_id: int
+    callee_id: int
+    service_id: str
+    starts_at: datetime
+    request_at: datetime | None
+    requested_at: datetime | None
+    outcome: str | None
+    outcome_at: datetime | None
+    retried_at: datetime | None = None

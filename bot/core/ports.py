@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.core.appointments import Appointment, AppointmentDraft, Prompt
-from bot.core.calls import Callee, CallSlot, Volunteer
+from bot.core.calls import Callee, CallRecord, CallSlot, Volunteer
 from bot.core.groups import Group, Member, SessionChange
 from bot.core.records import (
     Alert,
@@ -290,8 +290,44 @@ class Calls(Protocol):
     def advance_call_list(self, volunteer_id: int, was: datetime, then: datetime) -> bool: ...
 
 
+class CallRecords(Protocol):
+    """Each call a volunteer is prompted for, its outcome request and outcome."""
+
+    def volunteer_at(self, address: str) -> Volunteer | None: ...
+    def set_volunteer_unavailable(self, volunteer_id: int, day: date) -> bool: ...
+    def add_call(
+        self,
+        slot_id: int,
+        volunteer_id: int,
+        callee_id: int,
+        service_id: str,
+        starts_at: datetime,
+        request_at: datetime,
+    ) -> int | None: ...
+    def get_call(self, call_id: int) -> CallRecord | None: ...
+    def volunteer_calls(
+        self, volunteer_id: int, start: datetime, end: datetime
+    ) -> list[CallRecord]: ...
+    def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]: ...
+    def outcome_requests_due(self, now: datetime) -> bool: ...
+    def claim_due_outcome_requests(self, now: datetime, limit: int) -> list[CallRecord]: ...
+    def mark_outcome_requested(self, call_id: int, was: datetime, now: datetime | None) -> bool: ...
+    def set_call_outcome(self, call_id: int, outcome: str, now: datetime) -> bool: ...
+    def mark_call_retried(self, call_id: int, now: datetime) -> bool: ...
+    def close_prompt(self, prompt_id: int) -> None: ...
+
+
 class Store(
-    Persons, Participants, Referrals, Outbox, Alerts, Appointments, Groups, Calls, Protocol
+    Persons,
+    Participants,
+    Referrals,
+    Outbox,
+    Alerts,
+    Appointments,
+    Groups,
+    Calls,
+    CallRecords,
+    Protocol,
 ):
     """Every storage port, on one transaction."""
 

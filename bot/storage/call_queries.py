@@ -22,6 +22,7 @@ def _volunteer(row: Any) -> Volunteer:
         row.list_time,
         row.created_at,
         row.next_list_at,
+        row.unavailable_on,
     )
 
 

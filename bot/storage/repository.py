@@ -42,6 +42,7 @@ from bot.core.records import (
 from bot.core.referral import STATUS_NEW
 from bot.storage.appointment_queries import SqlAppointments
 from bot.storage.call_queries import SqlCalls
+from bot.storage.call_record_queries import SqlCallRecords
 from bot.storage.group_queries import SqlGroups
 from bot.storage.outbox_queries import ERASED, SETTLED, SqlOutbox
 from bot.storage.tables import (
@@ -73,7 +74,7 @@ _SELECT_PERSON = select(person_addresses.c.person_id).where(
 )
 
 
-class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls):
+class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls, SqlCallRecords):
     """The storage ports of `bot.core.ports` on one open SQLAlchemy connection.
 
     Methods are synchronous so that one message's whole transaction can run in one

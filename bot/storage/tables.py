@@ -351,9 +351,12 @@ volunteers = Table(
     Column("changed_at", AwareDateTime, nullable=True),
     Column("changed_by", String(80), nullable=True),
     Column("next_list_at", AwareDateTime, nullable=True),
+    # The London day they said UNAVAILABLE: no more prompts or outcome requests that day.
+    Column("unavailable_on", Date, nullable=True),
     UniqueConstraint("service_id", "address", name="uq_volunteers_service_address"),
 )
 Index("ix_volunteers_next_list_at", volunteers.c.next_list_at)
+Index("ix_volunteers_address", volunteers.c.address)  # every inbound message asks
 
 callees = Table(
     "callees",
@@ -387,3 +390,23 @@ call_slots = Table(
 )
 Index("ix_call_slots_volunteer", call_slots.c.volunteer_id)
 Index("ix_call_slots_next_prompt_at", call_slots.c.next_prompt_at)
+
+# Each call a volunteer was prompted for: when its outcome is asked, and the outcome.
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slot_id", Integer, ForeignKey("call_slots.id", ondelete="CASCADE"), nullable=False),
+    Column("volunteer_id", Integer, nullable=False),
+    Column("callee_id", Integer, ForeignKey("callees.id", ondelete="CASCADE"), nullable=False),
+    Column("service_id", String(80), nullable=False),
+    Column("starts_at", AwareDateTime, nullable=False),
+    Column("request_at", AwareDateTime, nullable=True),  # None once asked (or not to ask)
+    Column("requested_at", AwareDateTime, nullable=True),
+    Column("outcome", String(12), nullable=True),  # done | no_answer | concern | cancelled
+    Column("outcome_at", AwareDateTime, nullable=True),
+    Column("retried_at", AwareDateTime, nullable=True),
+    UniqueConstraint("slot_id", "starts_at", name="uq_calls_slot_starts"),
+)
+Index("ix_calls_request_at", calls.c.request_at)
+Index("ix_calls_volunteer_starts", calls.c.volunteer_id, calls.c.starts_at)
