@@ -188,7 +188,7 @@ async def list_calls(
     if not rows:
         print(f"No calls on {wanted.isoformat()}.")
         return 0
-    grid = table("time", "callee", "phone", "volunteer", "status")
+    grid = table("time", "callee", "phone", "volunteer", "status", "outcome")
     for row in rows:
         grid.add_row(
             local_short(datetime.fromisoformat(str(row["starts_at"]))),
@@ -196,6 +196,7 @@ async def list_calls(
             str(row["phone"]),
             f"{row['volunteer']} {row['volunteer_name']}",
             str(row["volunteer_status"]),
+            str(row["outcome"] or "").replace("_", " "),
         )
     show(grid)
     return 0

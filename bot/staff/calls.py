@@ -9,7 +9,7 @@ a paused volunteer (staff reassign). Each use case is a unit of work on a `Store
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.core.calls import (
@@ -23,6 +23,7 @@ from bot.core.calls import (
     next_list_moment,
     prompt_moment,
 )
+from bot.core.deadlines import LONDON
 from bot.core.ports import Store
 from bot.staff.groups import GroupError, address_of
 from bot.staff.plain import local_iso
@@ -156,9 +157,13 @@ def add_slot(
 def day_calls(
     store: Store, day: date, volunteer_id: int | None, service_id: str | None
 ) -> list[dict[str, Any]]:
-    """The calls on one day, by time: when, callee's first name and number, volunteer."""
+    """The calls on one day, by time: when, callee's first name and number, volunteer,
+    and the outcome the volunteer gave (None until they answer, or before the call)."""
     slots: list[CallSlot] = store.call_slots(volunteer_id=volunteer_id)
     calls: list[Call] = calls_on(slots, day)
+    start = datetime.combine(day, time(0), tzinfo=LONDON)
+    made = store.calls_between(start, start + timedelta(days=1, hours=1))
+    outcomes = {(c.slot_id, c.starts_at): c.outcome for c in made}
     rows = []
     for call in calls:
         callee = store.get_callee(call.callee_id)
@@ -178,6 +183,7 @@ def day_calls(
                 "volunteer": volunteer.id,
                 "volunteer_name": volunteer.first_name,
                 "volunteer_status": volunteer.status,
+                "outcome": outcomes.get((call.slot_id, call.starts_at)),
             }
         )
     return rows

@@ -13,7 +13,7 @@ callee, not crisis routes for them. The clock is the test clock, moved by the te
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,6 +155,15 @@ async def test_a_day_of_three_calls_with_a_concern_on_the_second(
     assert (await jobs(kith, at(10, "14:20")))["call_outcomes"] == 1
     assert to(twilio, JO)[-1] == "Call with Lin at 2pm: reply 1 done, 2 no answer, 3 concern."
     assert await outcomes(kith) == [("Sam", "done"), ("Ade", "concern"), ("Lin", None)]
+    # What staff see in `kith calls list --day 2026-03-10`.
+    listed = await kith.runtime.database.read(
+        lambda store: staff.day_calls(store, date(2026, 3, 10), None, None)
+    )
+    assert [(r["starts_at"], r["first_name"], r["outcome"]) for r in listed] == [
+        ("2026-03-10T12:00:00+00:00", "Sam", "done"),
+        ("2026-03-10T13:00:00+00:00", "Ade", "concern"),
+        ("2026-03-10T14:00:00+00:00", "Lin", None),
+    ]
     # No text to a callee, ever: Kith never gives them the volunteer's number.
     assert to(twilio, SAM) == to(twilio, ADE) == to(twilio, LIN) == []
 
