@@ -27,12 +27,14 @@ from bot.staff import calls as staff
 from bot.storage.tables import outbox
 from conversations.definition import SHIPPED_SERVICES_DIR
 from scheduler.jobs import JobContext, tick
+from tests.fakes.telegram_fake import TelegramFake, update_text
 from tests.fakes.twilio_fake import TwilioFake
 from tests.web.test_sms_webhook import Running, running_kith
 
 LONDON = ZoneInfo("Europe/London")
 SERVICE = "derby-peer-support"
 ONCALL = "+447700900999"
+TELEGRAM_TOKEN = "123456789:test-telegram-token"
 JO = "+447700900501"  # the volunteer
 SAM, ADE, LIN = "+447700900601", "+447700900602", "+447700900603"
 
@@ -289,3 +291,49 @@ async def test_a_providers_own_wording_for_withholding_the_number(
         "midday Sam +447700900601\n"
         "Use the office phone settings to hide your number."
     )
+
+
+async def test_a_volunteer_on_telegram_in_urdu_answers_with_an_urdu_digit(
+    migrated_url: str, twilio: TwilioFake
+) -> None:
+    async with (
+        TelegramFake(TELEGRAM_TOKEN) as telegram,
+        running_kith(
+            migrated_url,
+            twilio,
+            KITH_ONCALL=ONCALL,
+            TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+            TELEGRAM_WEBHOOK_SECRET="a-secret-token_0123",
+            TELEGRAM_API_URL=telegram.url,
+        ) as kith,
+    ):
+        runtime = kith.runtime
+        definition = runtime.registry.services[SERVICE]
+        now = runtime.clock()
+
+        def add(store: Store) -> None:
+            kim = staff.add_volunteer(
+                store, definition, "Kim", None, "424242", "ur", "08:30", "Asha", now
+            )
+            sam = staff.add_callee(store, definition, "Sam", SAM, True, True, "Asha", now)
+            staff.add_slot(store, sam, kim, "weekly", at(10, "12:00"), None, "Asha", now)
+
+        await runtime.database.write(add)
+        await jobs(kith, at(10, "11:55"))
+        await jobs(kith, at(10, "12:20"))
+        prompt, request = telegram.texts_to(424242)
+        assert "Sam" in prompt and "+447700900601" in prompt and "141" in prompt
+        assert "Sam" in request and "Call with" not in request  # in Urdu
+        assert any("\u0600" <= ch <= "\u06ff" for ch in request)
+        set_clock(kith, at(10, "12:25"))
+        update = update_text(9001, 424242, "۱", language_code="ur")  # Urdu digit one
+        response = await kith.client.post(
+            "/telegram",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "a-secret-token_0123"},
+        )
+        assert response.status == 200
+        await kith.deliver()
+        assert await outcomes(kith) == [("Sam", "done")]
+        assert len(telegram.texts_to(424242)) == 3
+        assert "Sam" in telegram.texts_to(424242)[-1]
