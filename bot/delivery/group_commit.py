@@ -19,6 +19,18 @@ from bot.core.records import Sent
 Work = Callable[[Store], None]
 
 
+class GroupCommitStopped(RuntimeError):
+    """The shared write was cancelled (the dispatcher stopping): not known to be committed."""
+
+
+def _fail(done: asyncio.Future[None], failure: Exception) -> None:
+    """Fail a caller's future. Marked as seen: a caller cancelled with the dispatcher never
+    awaits it, and asyncio would otherwise log "Future exception was never retrieved"."""
+    if not done.done():
+        done.set_exception(failure)
+        done.exception()
+
+
 class GroupCommit:
     """Writes queued units of work together, each caller awaiting its own commit."""
 
@@ -45,8 +57,7 @@ class GroupCommit:
             finally:
                 self._writing = False
                 for _, left in self._waiting:  # only when cancelled mid-write
-                    if not left.done():
-                        left.set_exception(RuntimeError("group commit stopped"))
+                    _fail(left, GroupCommitStopped("group commit stopped before this write"))
                 self._waiting = []
         await done
 
@@ -60,9 +71,9 @@ class GroupCommit:
         try:
             await self.database.write(run)
         except BaseException as exc:
+            failure = exc if isinstance(exc, Exception) else GroupCommitStopped("cancelled")
             for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc if isinstance(exc, Exception) else RuntimeError())
+                _fail(done, failure)
             raise
         for _, done in batch:
             if not done.done():

@@ -9,8 +9,11 @@ Twilio's format; the outbox is the real store. Expected behaviour is INTERFACES'
 from __future__ import annotations
 
 import asyncio
+import gc
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -21,6 +24,7 @@ from bot.core.deadlines import LONDON
 from bot.core.records import OutboundRow
 from bot.core.sending import Pace
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.group_commit import GroupCommit, GroupCommitStopped
 from bot.storage.database import SqlDatabase
 from bot.storage.tables import outbox, staff_alerts
 from bot.tasks import start_supervised
@@ -315,3 +319,36 @@ async def test_the_loop_stops_when_cancelled_as_new_rows_ring_its_bell(
         done, _ = await asyncio.wait({task}, timeout=5)
         assert done, "the dispatcher did not stop when cancelled"
         assert task.cancelled()
+
+
+async def test_stopping_during_a_group_commit_leaves_no_unseen_error(
+    database: SqlDatabase,
+) -> None:
+    # Cancelled mid-write (the dispatcher stopping), the callers waiting on that write are
+    # failed as not known to be committed; none leaves asyncio an error it logs as unseen.
+    def slow(store: Any) -> None:
+        if store.conn.dialect.name == "postgresql":  # waits on the server, the loop runs on
+            store.conn.exec_driver_sql("SELECT pg_sleep(0.3)")
+        else:  # SQLite writes in Kith's writer thread
+            time.sleep(0.3)
+
+    unseen: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: unseen.append(context))
+    commits = GroupCommit(database)
+    writing = asyncio.create_task(commits.write(slow))
+    await asyncio.sleep(0.05)
+    waiting = asyncio.create_task(commits.write(lambda store: None))
+    await asyncio.sleep(0.05)
+    writing.cancel()  # the task writing for the group; the other is not cancelled
+    results = await asyncio.gather(writing, waiting, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert isinstance(results[1], GroupCommitStopped)  # not written: never taken as sent
+    del writing, waiting, results
+    await asyncio.sleep(0.4)  # the cancelled statement ends, letting its futures go
+    gc.collect()
+    await asyncio.sleep(0)
+    loop.set_exception_handler(None)
+    assert [c["message"] for c in unseen] == []
+    # The next write goes through.
+    await commits.write(lambda store: None)
