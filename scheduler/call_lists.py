@@ -12,7 +12,6 @@ until the day's last call starts (`not_after`).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from bot.core.calls import ACTIVE, Volunteer, calls_on, next_list_moment
@@ -21,25 +20,19 @@ from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import call_texts as say
 from conversations.registry import Registry
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 100
 
 
 async def queue_call_lists(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every day's list whose moment has come; how many were queued."""
-    if not await database.read(lambda store: store.call_lists_due(now)):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, registry, now))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("call lists queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.call_lists_due(now),
+        lambda store: _batch(store, registry, now),
+        "call lists",
+    )
 
 
 def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:

@@ -11,7 +11,6 @@ transaction: any number of processes ask once. A call that already has an outcom
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from bot.core.calls import ACTIVE, CallRecord
@@ -19,8 +18,7 @@ from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import call_texts as say
 from conversations.registry import Registry
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 200
 PROMPT_EXPIRY = timedelta(days=2)  # an outcome not given by then is left for staff
@@ -28,17 +26,12 @@ PROMPT_EXPIRY = timedelta(days=2)  # an outcome not given by then is left for st
 
 async def queue_outcome_requests(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every outcome request whose moment has come; how many were queued."""
-    if not await database.read(lambda store: store.outcome_requests_due(now)):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, registry, now))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("call outcome requests queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.outcome_requests_due(now),
+        lambda store: _batch(store, registry, now),
+        "call outcome requests",
+    )
 
 
 def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:

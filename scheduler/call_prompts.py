@@ -11,7 +11,6 @@ more prompts that day. A prompt is worthless once its call starts (`not_after`).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from bot.core.calls import (
@@ -27,8 +26,7 @@ from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import call_texts as say
 from conversations.registry import Registry
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 200
 LOOKAHEAD = timedelta(seconds=2)
@@ -37,17 +35,12 @@ LOOKAHEAD = timedelta(seconds=2)
 async def queue_call_prompts(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every prompt whose moment has come; how many were queued."""
     until = now + LOOKAHEAD
-    if not await database.read(lambda store: store.call_prompts_due(until)):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, registry, now, until))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("call prompts queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.call_prompts_due(until),
+        lambda store: _batch(store, registry, now, until),
+        "call prompts",
+    )
 
 
 def _batch(store: Store, registry: Registry, now: datetime, until: datetime) -> tuple[int, int]:

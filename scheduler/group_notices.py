@@ -10,7 +10,6 @@ hours is `quiet_exempt`; any other is held through quiet hours by the dispatcher
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from bot.core.groups import (
@@ -27,8 +26,7 @@ from bot.core.ports import Database, Store
 from bot.core.records import OutboundRow
 from conversations import group_texts as say
 from conversations.i18n import translator
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 20
 SOON = timedelta(hours=12)  # INTERFACES: a change to a session this close goes at night too
@@ -36,17 +34,12 @@ SOON = timedelta(hours=12)  # INTERFACES: a change to a session this close goes 
 
 async def queue_group_notices(database: Database, now: datetime, batch: int = BATCH) -> int:
     """Queue the notices of every change not yet told; how many rows were queued."""
-    if not await database.read(lambda store: store.changes_pending()):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, now, batch))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("group notices queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.changes_pending(),
+        lambda store: _batch(store, now, batch),
+        "group notices",
+    )
 
 
 def _batch(store: Store, now: datetime, batch: int) -> tuple[int, int]:

@@ -10,7 +10,6 @@ offsets and quiet hours.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from bot.core.groups import next_reminder_moment, planned_reminders, reminder_key
@@ -21,8 +20,7 @@ from bot.core.reminders import DEFAULT_OFFSETS_HOURS
 from conversations import group_texts as say
 from conversations.i18n import translator
 from conversations.registry import Registry
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 50
 LOOKAHEAD = timedelta(seconds=2)
@@ -31,17 +29,12 @@ LOOKAHEAD = timedelta(seconds=2)
 async def queue_group_reminders(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every session reminder whose moment has come; how many rows were queued."""
     until = now + LOOKAHEAD
-    if not await database.read(lambda store: store.group_reminders_due(until)):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, registry, now, until))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("group reminders queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.group_reminders_due(until),
+        lambda store: _batch(store, registry, now, until),
+        "group reminders",
+    )
 
 
 def _batch(store: Store, registry: Registry, now: datetime, until: datetime) -> tuple[int, int]:
