@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
+from tests.conftest import KIRKLEES_ELIGIBLE, KITH, ROOT, Kith
 from tests.fakes.twilio_fake import sign
 
 
@@ -324,11 +324,11 @@ def broken_services(folder: Path) -> tuple[Path, int]:
 def test_a_broken_definition_stops_what_needs_definitions_in_one_line(
     kith_sqlite: Kith, tmp_path: Path, command: list[str]
 ) -> None:
-    path, _ = broken_services(tmp_path / "services")
+    path, line = broken_services(tmp_path / "services")
     result = kith_sqlite.run(*command, check=False, env={"KITH_SERVICES_DIR": str(path.parent)})
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith(f"kith: {path}:")
+    assert result.stderr.startswith(f"kith: {path}:{line}: ")  # the file and the line
     assert "Traceback" not in result.stderr
 
 
@@ -338,11 +338,11 @@ def test_a_broken_definition_stops_what_needs_definitions_in_one_line(
 def test_staff_commands_run_on_with_a_broken_definition_and_warn_in_one_line(
     kith_sqlite: Kith, tmp_path: Path, command: list[str]
 ) -> None:
-    path, _ = broken_services(tmp_path / "services")
+    path, line = broken_services(tmp_path / "services")
     result = kith_sqlite.run(*command, env={"KITH_SERVICES_DIR": str(path.parent)})
     assert result.returncode == 0
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith(f"kith: warning: {path}:")
+    assert result.stderr.startswith(f"kith: warning: {path}:{line}: ")
 
 
 def test_secrets_never_appear_in_settings_repr_or_serve_logs(kith_sqlite: Kith) -> None:
@@ -394,3 +394,20 @@ def test_the_kith_tests_run_is_this_source_tree_not_an_installed_copy(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "STALE" not in result.stdout
     assert "kirklees-carers-options" in result.stdout
+
+
+def test_serve_refuses_a_default_service_that_is_not_enabled(
+    kith_sqlite: Kith, tmp_path: Path
+) -> None:
+    """KITH_DEFAULT_SERVICE must name an enabled service (issue 11 point 3)."""
+    shipped = ROOT / "conversations" / "services" / "kirklees-carers-options.yaml"
+    folder = tmp_path / "services"
+    folder.mkdir()
+    text = shipped.read_text("utf-8")
+    assert "\nenabled: true\n" in text
+    (folder / shipped.name).write_text(text.replace("\nenabled: true\n", "\nenabled: false\n"))
+    env = {"KITH_SERVICES_DIR": str(folder), "KITH_DEFAULT_SERVICE": "kirklees-carers-options"}
+    result = kith_sqlite.run("serve", "--port", str(free_port()), check=False, env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("kith: "), result.stderr
+    assert "KITH_DEFAULT_SERVICE 'kirklees-carers-options'" in result.stderr
