@@ -109,3 +109,21 @@ async def test_a_4301_digit_age_is_reasked(sms: Running) -> None:
     await sms.answer(TO_AGE)
     replies = await bodies_after(sms, "4" * 4301)
     assert replies == ["Sorry, please reply with a number, for example 45."]
+
+
+async def test_the_service_menu_gives_the_stop_hint_and_opts_back_in_on_carrier_words(
+    migrated_url: str, twilio: TwilioFake
+) -> None:
+    # No default service and five enabled: an SMS to an unclaimed number gets the menu.
+    async with running_kith(migrated_url, twilio, KITH_DEFAULT_SERVICE=None) as kith:
+        replies = await bodies_after(kith, "how do I stop these", to="+447700900999")
+        assert replies[0] == HINT
+        assert replies[-1].startswith("Which service is your message for?")
+        assert await bodies_after(kith, "STOP", to="+447700900999") != []
+        rows = await kith.rows("SELECT opted_out FROM participants")
+        assert [r.opted_out for r in rows] == [True]
+        # While opted out at the menu, "ok" is not an opt-in on SMS; START is.
+        assert await bodies_after(kith, "ok", to="+447700900999") == []
+        assert await bodies_after(kith, "START", to="+447700900999") != []
+        rows = await kith.rows("SELECT opted_out FROM participants")
+        assert [r.opted_out for r in rows] == [False]
