@@ -11,13 +11,19 @@ alert kinds) and never changes a referral's status.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import Kith, _kith_env
+from tests.delivery.test_dispatch_processes import start_dispatch, stop, wait_for
 from tests.fakes.twilio_fake import TwilioFake
 from tests.web.test_sms_webhook import (
     ADDRESS,
+    CLOCK,
     CONVERSATION,
     PERSON,
     SERVICE,
@@ -118,3 +124,30 @@ async def test_delete_before_consent_is_heard_and_the_number_kept_for_staff(
     # The conversation waits at the consent question, as it was.
     state = await sms.state()
     assert state is not None and state["phase"] == "consent"
+
+
+async def test_an_expired_conversation_before_consent_keeps_no_number_or_text(
+    sms: Running, migrated_url: str, tmp_path: Path
+) -> None:
+    """Never answering the consent question: after seven idle days, `kith scheduler tick`
+    ends the conversation; the notice is sent, then no outbox row keeps number or text."""
+    await sms.answer(["hello"])  # the welcome and the consent question, sent
+    assert len(sent_to(sms.twilio, PERSON)) == 2
+    kith = Kith(_kith_env(migrated_url, tmp_path))
+    later = datetime.fromisoformat(CLOCK) + timedelta(days=8)  # a Wednesday, 11am
+    tick = await asyncio.to_thread(
+        kith.run, "scheduler", "tick", env={"KITH_CLOCK": later.isoformat()}
+    )
+    assert "expire_idle=1" in tick.stdout
+    process = await start_dispatch(kith, sms.twilio, later)
+    try:
+        await wait_for(lambda: len(sent_to(sms.twilio, PERSON)) >= 3, 60)
+        await asyncio.sleep(0.5)
+    finally:
+        await stop(process)
+    notice = sent_to(sms.twilio, PERSON)[-1]
+    assert "not kept your answers" in notice
+    rows = await sms.rows("SELECT address, body, status FROM outbox ORDER BY id")
+    assert [tuple(r) for r in rows] == [("", "", "sent")] * 3  # welcome, question, notice
+    for table in ("participants", "persons", "person_addresses"):
+        assert await sms.count(table) == 0, table
