@@ -251,6 +251,7 @@ def test_output_piped_to_a_closed_reader_ends_quietly(kith_sqlite: Kith) -> None
 LEICESTER = "leicester-carers"
 JULY_1PM = "2026-07-14T12:00:00+00:00"  # Tuesday 14 July 2026, 1pm in London
 JULY_6_30PM = "2026-07-14T17:30:00+00:00"  # the same day, 6:30pm in London
+CRISIS = "I want to end my life"
 
 
 def _refer_leicester(
@@ -284,7 +285,7 @@ def test_queue_in_summer_urgent_first_flags_and_local_times(kith_sqlite: Kith) -
         kith_sqlite, "Bea", "2026-07-14T09:00:00+00:00", "sms:+447700900102", urgent=True
     )
     # After their referrals: Ann sends crisis words, Dee asks for a person.
-    kith_sqlite.chat(LEICESTER, ["I want to end my life"], "sms:+447700900101", JULY_1PM)
+    kith_sqlite.chat(LEICESTER, [CRISIS], "sms:+447700900101", JULY_1PM)
     kith_sqlite.chat(LEICESTER, ["PERSON"], "sms:+447700900104", JULY_1PM)
 
     at_1pm = {"KITH_CLOCK": JULY_1PM}
@@ -334,3 +335,41 @@ def test_queue_in_summer_urgent_first_flags_and_local_times(kith_sqlite: Kith) -
     rows = _rows_by_name(kith_sqlite.run("referrals", "list", env=evening).stdout)
     assert list(rows) == ["Cal", "Bea", "Eve", "Dee", "Ann"]
     assert "overdue since 5pm" in rows["Bea"] and "tomorrow 5pm" in rows["Eve"]
+
+
+def test_show_export_and_alerts_in_summer_give_the_phone_and_london_time(
+    kith_sqlite: Kith,
+) -> None:
+    # Bea: urgent, Tue 14 Jul 10am BST (09:00 UTC): due today by 5pm BST (16:00 UTC).
+    received = "2026-07-14T09:00:00+00:00"
+    _refer_leicester(kith_sqlite, "Bea", received, "sms:+447700900102", urgent=True)
+    kith_sqlite.chat(LEICESTER, [CRISIS], "sms:+447700900102", "2026-07-14T10:00:00+00:00")
+
+    shown = json.loads(kith_sqlite.run("referrals", "show", "1", "--json").stdout)
+    assert shown["phone"] == "+447700900102"
+    assert shown["first_contact_due"] == "2026-07-14T17:00:00+01:00"
+    text = kith_sqlite.run("referrals", "show", "1").stdout
+    assert "5pm" in text and "4pm" not in text and "16:00" not in text
+
+    raw = kith_sqlite.run("referrals", "export", "--format", "csv").stdout
+    (row,) = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"))))
+    assert row["phone"] == "+447700900102"
+    assert row["first_contact_due"] == "2026-07-14T17:00:00+01:00"
+    assert_received_soon_after(row["created_at"], received)  # in BST, +01:00
+
+    (alert,) = json.loads(kith_sqlite.run("alerts", "list", "--json").stdout)
+    assert (alert["kind"], alert["service"], alert["referral_id"]) == ("crisis", LEICESTER, 1)
+    assert (alert["phone"], alert["words"], alert["handled"]) == ("+447700900102", CRISIS, False)
+    handled_at = "2026-07-14T11:00:00+00:00"  # midday in London
+    kith_sqlite.run("alerts", "ack", str(alert["id"]), "--by", "Jo", env={"KITH_CLOCK": handled_at})
+    (alert,) = json.loads(kith_sqlite.run("alerts", "list", "--json").stdout)
+    assert alert["handled"] is True and alert["handled_by"] == "Jo"
+    assert_received_soon_after(alert["handled_at"], handled_at)
+    wide = kith_sqlite.run("alerts", "list", env={"COLUMNS": "200"}).stdout
+    (line,) = [line for line in wide.splitlines() if "crisis" in line]
+    for shown_value in (LEICESTER, "+447700900102", CRISIS, "Jo", "midday"):
+        assert shown_value in line, shown_value
+    # A narrow terminal: long text wraps inside its column instead of running off it.
+    narrow = kith_sqlite.run("alerts", "list", env={"COLUMNS": "60"}).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    assert "crisis" in narrow and "Traceback" not in narrow
