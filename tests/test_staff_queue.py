@@ -373,3 +373,15 @@ def test_show_export_and_alerts_in_summer_give_the_phone_and_london_time(
     narrow = kith_sqlite.run("alerts", "list", env={"COLUMNS": "60"}).stdout
     assert max(len(line) for line in narrow.splitlines()) <= 60
     assert "crisis" in narrow and "Traceback" not in narrow
+
+
+def test_recording_not_accepted_tells_the_reason_and_where_else_to_go(kith_sqlite: Kith) -> None:
+    # Seed 000 1.6 and 4.13: carers of adults aged 18 to 64; someone caring for a person of
+    # 70 is told so, and pointed to the council's support for older people's carers.
+    kith_sqlite.chat(SERVICE, KIRKLEES_TOO_OLD, address="sms:+447700900012")
+    before = kith_sqlite.sql("SELECT count(*) FROM outbox")[0][0]
+    kith_sqlite.run("referrals", "set-status", "1", "not_accepted", "--by", "Jo")
+    [(body, address)] = kith_sqlite.sql(f"SELECT body, address FROM outbox WHERE id > {before}")
+    assert address == "sms:+447700900012"
+    assert "18 to 64" in body
+    assert "adult social care carers' support" in body
