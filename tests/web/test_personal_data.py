@@ -151,3 +151,18 @@ async def test_an_expired_conversation_before_consent_keeps_no_number_or_text(
     assert [tuple(r) for r in rows] == [("", "", "sent")] * 3  # welcome, question, notice
     for table in ("participants", "persons", "person_addresses"):
         assert await sms.count(table) == 0, table
+
+
+async def test_one_person_links_their_referral_alerts_and_messages(sms: Running) -> None:
+    """INTERFACES "Data and states": referrals, alerts and outbox rows point at the person."""
+    await sms.answer([body for body, _ in CONVERSATION])
+    await sms.answer([CRISIS])
+    [link] = await sms.rows("SELECT person_id FROM person_addresses WHERE address = :a", a=ADDRESS)
+    [referral] = await sms.rows("SELECT person_id FROM referrals")
+    alerts = await sms.rows("SELECT person_id FROM staff_alerts")
+    mine = await sms.rows("SELECT person_id FROM outbox WHERE address = :a", a=ADDRESS)
+    oncall = await sms.rows("SELECT person_id FROM outbox WHERE address = :a", a=f"sms:{ONCALL}")
+    assert link.person_id is not None and referral.person_id == link.person_id
+    assert [a.person_id for a in alerts] == [link.person_id]
+    assert len(mine) > len(CONVERSATION) and {r.person_id for r in mine} == {link.person_id}
+    assert [r.person_id for r in oncall] == [None]  # staff are not made people
