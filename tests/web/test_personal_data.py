@@ -165,4 +165,6 @@ async def test_one_person_links_their_referral_alerts_and_messages(sms: Running)
     assert link.person_id is not None and referral.person_id == link.person_id
     assert [a.person_id for a in alerts] == [link.person_id]
     assert len(mine) > len(CONVERSATION) and {r.person_id for r in mine} == {link.person_id}
-    assert [r.person_id for r in oncall] == [None]  # staff are not made people
+    # The on-call text carries the person's number: it is accounted to them too.
+    assert [r.person_id for r in oncall] == [link.person_id]
+    assert await sms.count("persons") == 1  # and staff are not made people
