@@ -127,3 +127,14 @@ async def test_the_service_menu_gives_the_stop_hint_and_opts_back_in_on_carrier_
         assert await bodies_after(kith, "START", to="+447700900999") != []
         rows = await kith.rows("SELECT opted_out FROM participants")
         assert [r.opted_out for r in rows] == [False]
+
+
+@pytest.mark.parametrize("answered", [UP_TO_AGE, UP_TO_NAME, len(CONVERSATION)])
+async def test_a_longer_message_with_stop_mid_questions_or_after_gets_the_hint(
+    sms: Running, answered: int
+) -> None:
+    await sms.answer([body for body, _ in CONVERSATION[:answered]])
+    replies = await bodies_after(sms, "please stop texting me")
+    assert replies[0] == HINT
+    rows = await sms.rows("SELECT opted_out FROM participants")
+    assert [r.opted_out for r in rows] == [False]
