@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -411,3 +413,32 @@ def test_serve_refuses_a_default_service_that_is_not_enabled(
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("kith: "), result.stderr
     assert "KITH_DEFAULT_SERVICE 'kirklees-carers-options'" in result.stderr
+
+
+def test_a_failed_conversation_step_logs_the_error_type_and_place_and_apologises(
+    kith_sqlite: Kith,
+) -> None:
+    """Issue 11 point 2: "step failed" names the error (its type and place), never the text.
+
+    The step fails as it would after a definition was edited under an open conversation:
+    the question the person was at no longer exists.
+    """
+    person = "+447700900321"
+    env = serve_env(kith_sqlite, KITH_LOG_FORMAT="json")
+    path = kith_sqlite.env["KITH_DATABASE_URL"].split("///", 1)[1]
+    with serving(env) as served:
+        for body in ("hello", "yes"):
+            assert signed_post(served.port, sms(body, person)) == 200
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE participants SET state = json_set(state, '$.position', 'gone')")
+        assert signed_post(served.port, sms("My answer 1", person)) == 200  # not a 500
+    records = [json.loads(line) for line in served.stderr().splitlines() if line.strip()]
+    [failed] = [r for r in records if r["message"] == "conversation step failed"]
+    assert failed["service"] == "kirklees-carers-options"
+    assert failed["error"] and failed["error"][0].isupper()  # an exception's type name
+    assert re.fullmatch(r".+\.py:\d+", failed["at"]), failed["at"]
+    assert "My answer" not in served.stderr() and person not in served.stderr()
+    # The person is asked to send it again; the message itself was kept.
+    [(reply,)] = kith_sqlite.sql("SELECT body FROM outbox ORDER BY id DESC LIMIT 1")
+    assert "send that again" in reply
+    assert kith_sqlite.sql("SELECT count(*) FROM inbound_messages") == [(3,)]
