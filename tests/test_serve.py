@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -24,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from tests.conftest import KIRKLEES_ELIGIBLE, KITH, Kith
+from tests.conftest import KIRKLEES_ELIGIBLE, KITH, ROOT, Kith
 from tests.fakes.twilio_fake import sign
 
 
@@ -324,11 +326,11 @@ def broken_services(folder: Path) -> tuple[Path, int]:
 def test_a_broken_definition_stops_what_needs_definitions_in_one_line(
     kith_sqlite: Kith, tmp_path: Path, command: list[str]
 ) -> None:
-    path, _ = broken_services(tmp_path / "services")
+    path, line = broken_services(tmp_path / "services")
     result = kith_sqlite.run(*command, check=False, env={"KITH_SERVICES_DIR": str(path.parent)})
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith(f"kith: {path}:")
+    assert result.stderr.startswith(f"kith: {path}:{line}: ")  # the file and the line
     assert "Traceback" not in result.stderr
 
 
@@ -338,11 +340,11 @@ def test_a_broken_definition_stops_what_needs_definitions_in_one_line(
 def test_staff_commands_run_on_with_a_broken_definition_and_warn_in_one_line(
     kith_sqlite: Kith, tmp_path: Path, command: list[str]
 ) -> None:
-    path, _ = broken_services(tmp_path / "services")
+    path, line = broken_services(tmp_path / "services")
     result = kith_sqlite.run(*command, env={"KITH_SERVICES_DIR": str(path.parent)})
     assert result.returncode == 0
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith(f"kith: warning: {path}:")
+    assert result.stderr.startswith(f"kith: warning: {path}:{line}: ")
 
 
 def test_secrets_never_appear_in_settings_repr_or_serve_logs(kith_sqlite: Kith) -> None:
@@ -394,3 +396,49 @@ def test_the_kith_tests_run_is_this_source_tree_not_an_installed_copy(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "STALE" not in result.stdout
     assert "kirklees-carers-options" in result.stdout
+
+
+def test_serve_refuses_a_default_service_that_is_not_enabled(
+    kith_sqlite: Kith, tmp_path: Path
+) -> None:
+    """KITH_DEFAULT_SERVICE must name an enabled service (issue 11 point 3)."""
+    shipped = ROOT / "conversations" / "services" / "kirklees-carers-options.yaml"
+    folder = tmp_path / "services"
+    folder.mkdir()
+    text = shipped.read_text("utf-8")
+    assert "\nenabled: true\n" in text
+    (folder / shipped.name).write_text(text.replace("\nenabled: true\n", "\nenabled: false\n"))
+    env = {"KITH_SERVICES_DIR": str(folder), "KITH_DEFAULT_SERVICE": "kirklees-carers-options"}
+    result = kith_sqlite.run("serve", "--port", str(free_port()), check=False, env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("kith: "), result.stderr
+    assert "KITH_DEFAULT_SERVICE 'kirklees-carers-options'" in result.stderr
+
+
+def test_a_failed_conversation_step_logs_the_error_type_and_place_and_apologises(
+    kith_sqlite: Kith,
+) -> None:
+    """Issue 11 point 2: "step failed" names the error (its type and place), never the text.
+
+    The step fails as it would after a definition was edited under an open conversation:
+    the question the person was at no longer exists.
+    """
+    person = "+447700900321"
+    env = serve_env(kith_sqlite, KITH_LOG_FORMAT="json")
+    path = kith_sqlite.env["KITH_DATABASE_URL"].split("///", 1)[1]
+    with serving(env) as served:
+        for body in ("hello", "yes"):
+            assert signed_post(served.port, sms(body, person)) == 200
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE participants SET state = json_set(state, '$.position', 'gone')")
+        assert signed_post(served.port, sms("My answer 1", person)) == 200  # not a 500
+    records = [json.loads(line) for line in served.stderr().splitlines() if line.strip()]
+    [failed] = [r for r in records if r["message"] == "conversation step failed"]
+    assert failed["service"] == "kirklees-carers-options"
+    assert failed["error"] and failed["error"][0].isupper()  # an exception's type name
+    assert re.fullmatch(r".+\.py:\d+", failed["at"]), failed["at"]
+    assert "My answer" not in served.stderr() and person not in served.stderr()
+    # The person is asked to send it again; the message itself was kept.
+    [(reply,)] = kith_sqlite.sql("SELECT body FROM outbox ORDER BY id DESC LIMIT 1")
+    assert "send that again" in reply
+    assert kith_sqlite.sql("SELECT count(*) FROM inbound_messages") == [(3,)]

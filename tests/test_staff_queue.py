@@ -18,6 +18,9 @@ from tests.conftest import (
     Kith,
     assert_received_soon_after,
 )
+from tests.services.conversation_helpers import refer_to
+from tests.services.test_leicester_carers import ELIGIBLE as LEICESTER_ELIGIBLE
+from tests.services.test_leicester_carers import ORDER as LEICESTER_ORDER
 
 SERVICE = "kirklees-carers-options"
 NOW = "2026-12-01T12:00:00+00:00"  # Tuesday 1 December 2026, midday
@@ -240,3 +243,145 @@ def test_output_piped_to_a_closed_reader_ends_quietly(kith_sqlite: Kith) -> None
         err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+# Leicester Carers (seed 003): first contact in 2 working days (9.15); urgent the same
+# day by the end of core hours, 5pm, or by 5pm the next working day when received after
+# hours (9.16). In July London is on BST (UTC+1): 5pm local is 16:00 UTC.
+LEICESTER = "leicester-carers"
+JULY_1PM = "2026-07-14T12:00:00+00:00"  # Tuesday 14 July 2026, 1pm in London
+JULY_6_30PM = "2026-07-14T17:30:00+00:00"  # the same day, 6:30pm in London
+CRISIS = "I want to end my life"
+
+
+def _refer_leicester(
+    kith: Kith, name: str, clock: str, address: str, *, urgent: bool = False
+) -> None:
+    refer_to(
+        kith,
+        LEICESTER,
+        LEICESTER_ELIGIBLE,
+        LEICESTER_ORDER,
+        clock=clock,
+        address=address,
+        first_name=name,
+        urgent="yes" if urgent else "no",
+    )
+
+
+def _rows_by_name(table: str) -> dict[str, str]:
+    """Each table line that names one of the people, by that name."""
+    names = ("Ann", "Bea", "Cal", "Dee", "Eve")
+    return {n: line for line in table.splitlines() for n in names if f" {n} " in line}
+
+
+def test_queue_in_summer_urgent_first_flags_and_local_times(kith_sqlite: Kith) -> None:
+    # Cal: Thu 9 Jul, due Mon 13 Jul: overdue 1 day. Dee: Fri 10 Jul, due today (Tue 14).
+    # Ann: Mon 13 Jul, due Wed 15 Jul. Bea: urgent, Tue 14 Jul 10am, due today by 5pm BST.
+    _refer_leicester(kith_sqlite, "Cal", "2026-07-09T09:00:00+00:00", "sms:+447700900103")
+    _refer_leicester(kith_sqlite, "Dee", "2026-07-10T09:00:00+00:00", "sms:+447700900104")
+    _refer_leicester(kith_sqlite, "Ann", "2026-07-13T09:00:00+00:00", "sms:+447700900101")
+    _refer_leicester(
+        kith_sqlite, "Bea", "2026-07-14T09:00:00+00:00", "sms:+447700900102", urgent=True
+    )
+    # After their referrals: Ann sends crisis words, Dee asks for a person.
+    kith_sqlite.chat(LEICESTER, [CRISIS], "sms:+447700900101", JULY_1PM)
+    kith_sqlite.chat(LEICESTER, ["PERSON"], "sms:+447700900104", JULY_1PM)
+
+    at_1pm = {"KITH_CLOCK": JULY_1PM}
+    queue = json.loads(kith_sqlite.run("referrals", "list", "--json", env=at_1pm).stdout)
+    assert [(r["first_name"], r["due"], r["flags"]) for r in queue] == [
+        ("Cal", "overdue 1 day", []),
+        ("Bea", "today 5pm", ["urgent"]),
+        ("Dee", "today", ["person asked"]),
+        ("Ann", "tomorrow", ["crisis"]),
+    ]
+    assert queue[1]["first_contact_due"] == "2026-07-14T17:00:00+01:00"  # 16:00 UTC
+
+    table = kith_sqlite.run("referrals", "list", env={**at_1pm, "COLUMNS": "200"}).stdout
+    rows = _rows_by_name(table)
+    assert list(rows) == ["Cal", "Bea", "Dee", "Ann"]  # the order on screen
+    assert "today 5pm" in rows["Bea"] and "urgent" in rows["Bea"]
+    assert "+447700900102" in rows["Bea"]
+    assert "person asked" in rows["Dee"] and "crisis" in rows["Ann"]
+    assert "overdue 1 day" in rows["Cal"]
+    assert "4pm" not in table and "16:00" not in table and "+01:00" not in table
+
+    # Options on the same queue.
+    def names(*args: str) -> list[str]:
+        out = kith_sqlite.run("referrals", "list", "--json", *args, env=at_1pm).stdout
+        return [r["first_name"] for r in json.loads(out)]
+
+    assert names("--overdue") == ["Cal"]
+    assert names("--due-today") == ["Cal", "Bea", "Dee"]
+    assert names("--search", "ann") == ["Ann"]
+    assert names("--search", "900102") == ["Bea"]
+    assert names("--limit", "1") == ["Cal"]
+
+    # Eve: urgent, Tue 14 Jul 6pm (after core hours): due by 5pm tomorrow. At 6:30pm she
+    # comes before Dee, due earlier tonight but not urgent; Bea's 5pm has passed.
+    _refer_leicester(
+        kith_sqlite, "Eve", "2026-07-14T17:00:00+00:00", "sms:+447700900105", urgent=True
+    )
+    evening = {"KITH_CLOCK": JULY_6_30PM, "COLUMNS": "200"}
+    queue = json.loads(kith_sqlite.run("referrals", "list", "--json", env=evening).stdout)
+    assert [(r["first_name"], r["due"]) for r in queue] == [
+        ("Cal", "overdue 1 day"),
+        ("Bea", "overdue since 5pm"),
+        ("Eve", "tomorrow 5pm"),
+        ("Dee", "today"),
+        ("Ann", "tomorrow"),
+    ]
+    rows = _rows_by_name(kith_sqlite.run("referrals", "list", env=evening).stdout)
+    assert list(rows) == ["Cal", "Bea", "Eve", "Dee", "Ann"]
+    assert "overdue since 5pm" in rows["Bea"] and "tomorrow 5pm" in rows["Eve"]
+
+
+def test_show_export_and_alerts_in_summer_give_the_phone_and_london_time(
+    kith_sqlite: Kith,
+) -> None:
+    # Bea: urgent, Tue 14 Jul 10am BST (09:00 UTC): due today by 5pm BST (16:00 UTC).
+    received = "2026-07-14T09:00:00+00:00"
+    _refer_leicester(kith_sqlite, "Bea", received, "sms:+447700900102", urgent=True)
+    kith_sqlite.chat(LEICESTER, [CRISIS], "sms:+447700900102", "2026-07-14T10:00:00+00:00")
+
+    shown = json.loads(kith_sqlite.run("referrals", "show", "1", "--json").stdout)
+    assert shown["phone"] == "+447700900102"
+    assert shown["first_contact_due"] == "2026-07-14T17:00:00+01:00"
+    text = kith_sqlite.run("referrals", "show", "1").stdout
+    assert "5pm" in text and "4pm" not in text and "16:00" not in text
+
+    raw = kith_sqlite.run("referrals", "export", "--format", "csv").stdout
+    (row,) = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"))))
+    assert row["phone"] == "+447700900102"
+    assert row["first_contact_due"] == "2026-07-14T17:00:00+01:00"
+    assert_received_soon_after(row["created_at"], received)  # in BST, +01:00
+
+    (alert,) = json.loads(kith_sqlite.run("alerts", "list", "--json").stdout)
+    assert (alert["kind"], alert["service"], alert["referral_id"]) == ("crisis", LEICESTER, 1)
+    assert (alert["phone"], alert["words"], alert["handled"]) == ("+447700900102", CRISIS, False)
+    handled_at = "2026-07-14T11:00:00+00:00"  # midday in London
+    kith_sqlite.run("alerts", "ack", str(alert["id"]), "--by", "Jo", env={"KITH_CLOCK": handled_at})
+    (alert,) = json.loads(kith_sqlite.run("alerts", "list", "--json").stdout)
+    assert alert["handled"] is True and alert["handled_by"] == "Jo"
+    assert_received_soon_after(alert["handled_at"], handled_at)
+    wide = kith_sqlite.run("alerts", "list", env={"COLUMNS": "200"}).stdout
+    (line,) = [line for line in wide.splitlines() if "crisis" in line]
+    for shown_value in (LEICESTER, "+447700900102", CRISIS, "Jo", "midday"):
+        assert shown_value in line, shown_value
+    # A narrow terminal: long text wraps inside its column instead of running off it.
+    narrow = kith_sqlite.run("alerts", "list", env={"COLUMNS": "60"}).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    assert "crisis" in narrow and "Traceback" not in narrow
+
+
+def test_recording_not_accepted_tells_the_reason_and_where_else_to_go(kith_sqlite: Kith) -> None:
+    # Seed 000 1.6 and 4.13: carers of adults aged 18 to 64; someone caring for a person of
+    # 70 is told so, and pointed to the council's support for older people's carers.
+    kith_sqlite.chat(SERVICE, KIRKLEES_TOO_OLD, address="sms:+447700900012")
+    before = kith_sqlite.sql("SELECT count(*) FROM outbox")[0][0]
+    kith_sqlite.run("referrals", "set-status", "1", "not_accepted", "--by", "Jo")
+    [(body, address)] = kith_sqlite.sql(f"SELECT body, address FROM outbox WHERE id > {before}")
+    assert address == "sms:+447700900012"
+    assert "18 to 64" in body
+    assert "adult social care carers' support" in body

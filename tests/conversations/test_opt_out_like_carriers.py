@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.menu import menu_step
+from tests.conftest import Kith
 from tests.conversations.engine_helpers import KIRKLEES, Person, registry
 
 SERVICE = "kirklees-carers-options"
@@ -93,3 +94,16 @@ def test_the_service_menu_opts_back_in_only_on_carrier_words() -> None:
     assert menu_step(services, "YES", "en", opted_out=True, shown=True, sms=True).opt_out is False
     stop = menu_step(services, "Stop\u200b", "en", opted_out=False, shown=True, sms=True)
     assert stop.opt_out is True
+
+
+def test_kith_chat_off_sms_opts_back_in_on_the_persons_own_word_not_any_yes(
+    kith_sqlite: Kith,
+) -> None:
+    """Through the `kith chat` binary (not SMS): "haan" (Urdu "yes") opts back in; "ok" does not."""
+    kith_sqlite.chat(SERVICE, ["hello", "STOP"], address="console:ur", lang="ur")
+    assert kith_sqlite.sql("SELECT opted_out FROM participants") == [(True,)]
+    assert kith_sqlite.chat(SERVICE, ["ok"], address="console:ur", lang="ur") == []
+    assert kith_sqlite.sql("SELECT opted_out FROM participants") == [(True,)]
+    replies = kith_sqlite.chat(SERVICE, ["haan"], address="console:ur", lang="ur")
+    assert replies[-1]["field"] == "consent"  # back in, and asked where they left off
+    assert kith_sqlite.sql("SELECT opted_out FROM participants") == [(False,)]

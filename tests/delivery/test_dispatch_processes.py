@@ -5,6 +5,7 @@ mid-send repeats at most the messages that were in flight.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -47,7 +48,7 @@ async def queue(url: str, count: int) -> None:
 
 
 async def start_dispatch(
-    kith: Kith, twilio: TwilioFake, clock: datetime
+    kith: Kith, twilio: TwilioFake, clock: datetime, **extra: str
 ) -> asyncio.subprocess.Process:
     env = {
         **kith.env,
@@ -58,6 +59,7 @@ async def start_dispatch(
         "KITH_SMS_RATE": "10000",
         "KITH_SEND_CONCURRENCY": str(IN_FLIGHT),
         "KITH_CLOCK": clock.isoformat(),
+        **extra,
     }
     return await asyncio.create_subprocess_exec(
         KITH,
@@ -128,3 +130,27 @@ async def test_a_kill_9_mid_send_repeats_at_most_what_was_in_flight(
     assert repeated <= IN_FLIGHT, f"{repeated} repeats after a kill at {killed_at} sends"
     statuses = Counter(r[0] for r in await asyncio.to_thread(kith.sql, "SELECT status FROM outbox"))
     assert statuses == {"sent": count}
+
+
+async def test_send_failures_are_logged_with_the_outbox_id_and_code_never_number_or_text(
+    kith: Kith, twilio: TwilioFake
+) -> None:
+    """Issue 11 point 2: "send failed" names its outbox id and the provider's code."""
+    await queue(kith.env["KITH_DATABASE_URL"], 2)
+    ids = sorted(r[0] for r in await asyncio.to_thread(kith.sql, "SELECT id FROM outbox"))
+    twilio.fail_next(1)  # Twilio answers one 500 (worth a retry)...
+    twilio.reject_next(1, code=21211)  # ...and refuses one number for good (error 21211)
+    process = await start_dispatch(kith, twilio, AFTERNOON, KITH_LOG_FORMAT="json")
+    try:
+        await wait_for(lambda: len(twilio.requests) >= 2, 60)
+        await asyncio.sleep(0.5)
+    finally:
+        err = (await stop(process)).decode()
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]
+    [retry] = [r for r in records if r["message"] == "send failed, will retry"]
+    [gone] = [r for r in records if r["message"] == "send failed for good"]
+    assert sorted([retry["outbox_id"], gone["outbox_id"]]) == ids
+    assert gone["code"] == "21211"
+    assert retry["code"]
+    for private in ("+4477009", "7700 9", "message 0", "message 1"):
+        assert private not in err, private

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -179,3 +181,34 @@ async def test_0005_keeps_outbox_statistics_fresh_on_postgresql(db: AsyncEngine)
         ).scalar_one()
     expected = {"autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=1000"}
     assert set(options) == expected
+
+
+def test_an_old_person_alert_becomes_person_requested_for_staff(database_url: str) -> None:
+    """Issue 11 (6): today's `person` alert kind is migrated to INTERFACES' `person_requested`."""
+
+    async def at_0001_with_an_alert() -> None:
+        engine = create_engine(database_url)
+        try:
+            await upgrade(engine, database_url, "0001")
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO staff_alerts (kind, service_id, address, created_at) VALUES"
+                        " ('person', 'kirklees-advocacy', 'sms:+447700900123',"
+                        " '2026-11-30 10:00:00+00:00')"
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(at_0001_with_an_alert())
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("KITH_", "TWILIO_"))
+    }
+    env["KITH_DATABASE_URL"] = database_url
+    for args in (["db", "upgrade"], ["alerts", "list", "--json"]):
+        result = subprocess.run([KITH, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    [alert] = json.loads(result.stdout)
+    assert alert["kind"] == "person_requested"
+    assert alert["phone"] == "+447700900123" and alert["handled"] is False

@@ -11,13 +11,19 @@ alert kinds) and never changes a referral's status.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import Kith, _kith_env
+from tests.delivery.test_dispatch_processes import start_dispatch, stop, wait_for
 from tests.fakes.twilio_fake import TwilioFake
 from tests.web.test_sms_webhook import (
     ADDRESS,
+    CLOCK,
     CONVERSATION,
     PERSON,
     SERVICE,
@@ -118,3 +124,47 @@ async def test_delete_before_consent_is_heard_and_the_number_kept_for_staff(
     # The conversation waits at the consent question, as it was.
     state = await sms.state()
     assert state is not None and state["phase"] == "consent"
+
+
+async def test_an_expired_conversation_before_consent_keeps_no_number_or_text(
+    sms: Running, migrated_url: str, tmp_path: Path
+) -> None:
+    """Never answering the consent question: after seven idle days, `kith scheduler tick`
+    ends the conversation; the notice is sent, then no outbox row keeps number or text."""
+    await sms.answer(["hello"])  # the welcome and the consent question, sent
+    assert len(sent_to(sms.twilio, PERSON)) == 2
+    kith = Kith(_kith_env(migrated_url, tmp_path))
+    later = datetime.fromisoformat(CLOCK) + timedelta(days=8)  # a Wednesday, 11am
+    tick = await asyncio.to_thread(
+        kith.run, "scheduler", "tick", env={"KITH_CLOCK": later.isoformat()}
+    )
+    assert "expire_idle=1" in tick.stdout
+    process = await start_dispatch(kith, sms.twilio, later)
+    try:
+        await wait_for(lambda: len(sent_to(sms.twilio, PERSON)) >= 3, 60)
+        await asyncio.sleep(0.5)
+    finally:
+        await stop(process)
+    notice = sent_to(sms.twilio, PERSON)[-1]
+    assert "not kept your answers" in notice
+    rows = await sms.rows("SELECT address, body, status FROM outbox ORDER BY id")
+    assert [tuple(r) for r in rows] == [("", "", "sent")] * 3  # welcome, question, notice
+    for table in ("participants", "persons", "person_addresses"):
+        assert await sms.count(table) == 0, table
+
+
+async def test_one_person_links_their_referral_alerts_and_messages(sms: Running) -> None:
+    """INTERFACES "Data and states": referrals, alerts and outbox rows point at the person."""
+    await sms.answer([body for body, _ in CONVERSATION])
+    await sms.answer([CRISIS])
+    [link] = await sms.rows("SELECT person_id FROM person_addresses WHERE address = :a", a=ADDRESS)
+    [referral] = await sms.rows("SELECT person_id FROM referrals")
+    alerts = await sms.rows("SELECT person_id FROM staff_alerts")
+    mine = await sms.rows("SELECT person_id FROM outbox WHERE address = :a", a=ADDRESS)
+    oncall = await sms.rows("SELECT person_id FROM outbox WHERE address = :a", a=f"sms:{ONCALL}")
+    assert link.person_id is not None and referral.person_id == link.person_id
+    assert [a.person_id for a in alerts] == [link.person_id]
+    assert len(mine) > len(CONVERSATION) and {r.person_id for r in mine} == {link.person_id}
+    # The on-call text carries the person's number: it is accounted to them too.
+    assert [r.person_id for r in oncall] == [link.person_id]
+    assert await sms.count("persons") == 1  # and staff are not made people

@@ -109,3 +109,32 @@ async def test_a_4301_digit_age_is_reasked(sms: Running) -> None:
     await sms.answer(TO_AGE)
     replies = await bodies_after(sms, "4" * 4301)
     assert replies == ["Sorry, please reply with a number, for example 45."]
+
+
+async def test_the_service_menu_gives_the_stop_hint_and_opts_back_in_on_carrier_words(
+    migrated_url: str, twilio: TwilioFake
+) -> None:
+    # No default service and five enabled: an SMS to an unclaimed number gets the menu.
+    async with running_kith(migrated_url, twilio, KITH_DEFAULT_SERVICE=None) as kith:
+        replies = await bodies_after(kith, "how do I stop these", to="+447700900999")
+        assert replies[0] == HINT
+        assert replies[-1].startswith("Which service is your message for?")
+        assert await bodies_after(kith, "STOP", to="+447700900999") != []
+        rows = await kith.rows("SELECT opted_out FROM participants")
+        assert [r.opted_out for r in rows] == [True]
+        # While opted out at the menu, "ok" is not an opt-in on SMS; START is.
+        assert await bodies_after(kith, "ok", to="+447700900999") == []
+        assert await bodies_after(kith, "START", to="+447700900999") != []
+        rows = await kith.rows("SELECT opted_out FROM participants")
+        assert [r.opted_out for r in rows] == [False]
+
+
+@pytest.mark.parametrize("answered", [UP_TO_AGE, UP_TO_NAME, len(CONVERSATION)])
+async def test_a_longer_message_with_stop_mid_questions_or_after_gets_the_hint(
+    sms: Running, answered: int
+) -> None:
+    await sms.answer([body for body, _ in CONVERSATION[:answered]])
+    replies = await bodies_after(sms, "please stop texting me")
+    assert replies[0] == HINT
+    rows = await sms.rows("SELECT opted_out FROM participants")
+    assert [r.opted_out for r in rows] == [False]
