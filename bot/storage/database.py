@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage.repository import SqlStore
+from bot.storage.sqlite_writer import SqliteWriter
 
 T = TypeVar("T")
 
@@ -174,8 +174,9 @@ def upgrade_blocking(url: str, revision: str = "head") -> None:
 class SqlDatabase:
     """The `Database` port: runs a unit of work (a function of a Store) in one transaction.
 
-    On SQLite every write runs in one dedicated thread on a plain sqlite3 connection
-    (one thread hop per unit, SQLite's single writer; docs/benchmarks.md); on PostgreSQL
+    On SQLite every write runs in one dedicated thread on a plain sqlite3 connection,
+    the units waiting together committed with one flush (`SqliteWriter`, SQLite's
+    single writer; docs/benchmarks.md); on PostgreSQL
     it runs through `AsyncConnection.run_sync`, and a unique-key race with another
     process (two first messages from one person at once) runs the unit again.
     """
@@ -183,24 +184,19 @@ class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sqlite = sync_sqlite_engine(engine)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kith-db")
+        self._writer = SqliteWriter(self._sqlite) if self._sqlite is not None else None
 
     async def write(self, work: Callable[[SqlStore], T]) -> T:
-        """Run `work` in a transaction that commits when it returns."""
-        if self._sqlite is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self._on_sqlite, work)
+        """Run `work` in a transaction; return its result once that is committed."""
+        if self._writer is not None:
+            result: T = await self._writer.write(work)
+            return result
         try:
             async with self.engine.begin() as conn:
                 return await conn.run_sync(lambda sync: work(SqlStore(sync)))
         except IntegrityError:
             async with self.engine.begin() as conn:
                 return await conn.run_sync(lambda sync: work(SqlStore(sync)))
-
-    def _on_sqlite(self, work: Callable[[SqlStore], T]) -> T:
-        assert self._sqlite is not None
-        with self._sqlite.begin() as conn:
-            return work(SqlStore(conn))
 
     async def read(self, work: Callable[[SqlStore], T]) -> T:
         """Run `work` on a connection without writing."""
@@ -209,6 +205,7 @@ class SqlDatabase:
 
     def close(self) -> None:
         """Release the SQLite writer thread and its connection."""
-        self._writer.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.close()
         if self._sqlite is not None:
             self._sqlite.dispose()
