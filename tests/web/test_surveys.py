@@ -74,7 +74,9 @@ async def kith(migrated_url: str, twilio: TwilioFake) -> AsyncIterator[Running]:
         yield running
 
 
-async def refer(kith: Running, referrer: str = "self", mental_health_need: bool = True) -> int:
+async def refer(
+    kith: Running, referrer: str = "self", mental_health_need: bool = True, language: str = "en"
+) -> int:
     """A Derby referral the person made by SMS (3.4: a presenting need, no diagnosis)."""
     now = kith.runtime.clock()
     answers: dict[str, Any] = {
@@ -87,7 +89,7 @@ async def refer(kith: Running, referrer: str = "self", mental_health_need: bool 
     if not mental_health_need:
         answers["carer_of_someone_with_mh_need"] = True
     draft = ReferralDraft(
-        SERVICE, "en", referrer, answers, "accepted", (), (), False, now, now, now, None
+        SERVICE, language, referrer, answers, "accepted", (), (), False, now, now, now, None
     )
 
     def store_it(store: Store) -> int:
@@ -349,3 +351,19 @@ async def test_only_the_persons_own_referral_with_a_need_of_their_own_gets_derby
         await move(kith, referral_id, "accepted", START)
     assert await run_jobs(kith, START) == 0
     assert await surveys(kith) == []
+
+
+async def test_the_survey_is_in_the_persons_language_and_read_in_it(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    referral_id = await refer(kith, language="ur")
+    await move(kith, referral_id, "accepted", START)
+    assert await run_jobs(kith, START) == 1
+    await kith.deliver()
+    assert "YES (ہاں)" in last_body(twilio) and "19" in last_body(twilio)
+    first = await reply(kith, "ہاں")
+    assert "19 میں سے 1" in first and "متفق" in first
+    # A native-script digit and the Urdu word for an answer are both read.
+    assert "19 میں سے 2" in await reply(kith, "۱")
+    assert "19 میں سے 3" in await reply(kith, "غیر متفق")
+    assert [r.answer for r in await stored(kith)] == ["agree", "disagree"]
