@@ -221,6 +221,21 @@ async def test_a_derby_survey_at_start_and_end_is_stored_per_statement(
     assert first["statement"] == "manage_condition" and first["answer"] == "agree"
     assert first["answered_at"].startswith("2026-03-10")
     assert listed[1]["counts"] == {"disagree": 19}
+    process = await asyncio.create_subprocess_exec(
+        KITH, "surveys", "summary", "--json", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    totals = {(t["point"], t["statement"]): t for t in json.loads((await process.communicate())[0])}
+    assert len(totals) == 38
+    # 3.15's measure: the share who agree ("2" was neither, "3" disagree).
+    assert totals[("start", "manage_condition")]["agree_percent"] == 100
+    assert totals[("start", "knowledge_coping")]["counts"] == {"agree": 1}
+    assert totals[("start", "responds_quickly")]["counts"] == {"neither": 1}
+    assert totals[("end", "satisfied")] == {
+        "point": "end",
+        "statement": "satisfied",
+        "counts": {"disagree": 1},
+        "agree_percent": 0,
+    }
 
 
 async def test_skip_leaves_a_statement_and_an_odd_answer_is_asked_again_a_few_times(
