@@ -24,6 +24,7 @@ from sqlalchemy import select
 from bot.clock import make_clock
 from bot.core.ports import Store
 from bot.core.records import ReferralDraft
+from bot.staff import appointments as staff
 from bot.staff.decisions import change_status
 from bot.storage.tables import outbox, survey_answers
 from bot.storage.tables import surveys as surveys_table
@@ -213,6 +214,16 @@ async def test_a_derby_survey_at_start_and_end_is_stored_per_statement(
     )
     out, _ = await process.communicate()
     listed = json.loads(out)
+    process = await asyncio.create_subprocess_exec(
+        KITH,
+        "surveys",
+        "show",
+        str(listed[0]["id"]),
+        "--json",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert json.loads((await process.communicate())[0]) == listed[0]
     assert [(s["point"], s["status"], s["referral"]) for s in listed] == [
         ("start", "done", referral_id),
         ("end", "done", referral_id),
@@ -382,3 +393,68 @@ async def test_the_survey_is_in_the_persons_language_and_read_in_it(
     assert "19 میں سے 2" in await reply(kith, "۱")
     assert "19 میں سے 3" in await reply(kith, "غیر متفق")
     assert [r.answer for r in await stored(kith)] == ["agree", "disagree"]
+
+
+async def test_a_newer_reminder_takes_the_reply_then_the_survey_carries_on(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    # INTERFACES "Replies go where they belong": the most recent prompt wins.
+    await invite(kith)
+    await reply(kith, "yes")
+    runtime = kith.runtime
+    service = runtime.registry.services[SERVICE]
+    now = runtime.clock()
+
+    def book(store: Store) -> int:
+        person, _ = staff.person_for(store, now, PERSON)
+        session = datetime(2026, 3, 11, 14, 0, tzinfo=LONDON)
+        return staff.add(
+            store, service, person, None, session, "Market Street", "Sam", "Asha", now
+        ).appointment_id
+
+    appointment_id = await runtime.database.write(book)
+    done = await tick(JobContext(runtime.database, runtime.registry, ()), runtime.clock())
+    assert done["reminders"] == 1
+    await kith.deliver()
+    assert "See you on Wednesday 11 March" in await reply(kith, "1")
+    confirmed = await kith.rows(
+        "SELECT confirmed_at FROM appointments WHERE id = :id", id=appointment_id
+    )
+    assert confirmed[0][0] is not None
+    assert await stored(kith) == []
+    # The reminder answered, the survey is the newest prompt again.
+    assert "2 of 19" in await reply(kith, "2")
+    assert [r.answer for r in await stored(kith)] == ["neither"]
+
+
+async def test_leicesters_feedback_form_has_its_end_only_statement_at_the_end(
+    kith: Running,
+) -> None:
+    # 11.11: a form at the beginning and the conclusion of support; the seed gives no
+    # questions, so the shipped form is short (docs/surveys.md): 3 then 4 statements.
+    now = kith.runtime.clock()
+    answers = {"referrer": "self", "age": 45, "looks_after_someone": True}
+    draft = ReferralDraft(
+        "leicester-carers", "en", "self", answers, "accepted", (), (), False, now, now, now, None
+    )
+
+    def store_it(store: Store) -> int:
+        person = store.find_person(ADDRESS) or store.add_person(ADDRESS, "sms", now)
+        return store.insert_referral(draft, "sms", ADDRESS, person)
+
+    referral_id = await kith.runtime.database.write(store_it)
+    await move(kith, referral_id, "accepted", START)
+    assert await run_jobs(kith, START) == 1
+    await kith.deliver()
+    assert "3 short statements" in kith.twilio.bodies_to(PERSON)[-1]
+    said = await answer_all(kith, ["1", "2", "1"])
+    assert "1 of 3: I feel supported emotionally in my caring role" in said[0]
+    assert "Thank you for your answers" in said[-1]
+    await move(kith, referral_id, "closed", START + timedelta(days=30))
+    assert await run_jobs(kith, START + timedelta(days=30)) == 1
+    await kith.deliver()
+    said = await answer_all(kith, ["1", "1", "1", "1"])
+    assert "4 of 4: I am happy with the support I have had from this service" in said[3]
+    rows = await stored(kith)
+    assert [(r.point, r.statement) for r in rows][-1] == ("end", "experience")
+    assert [r.point for r in rows] == ["start"] * 3 + ["end"] * 4
