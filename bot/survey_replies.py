@@ -12,6 +12,7 @@ HELP, crisis words) are handled before this, by bot/replies.py and the engine.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.core.appointments import Prompt
@@ -38,6 +39,8 @@ from conversations.keywords import is_word
 from conversations.registry import Registry
 from conversations.survey_definition import Survey
 
+log = logging.getLogger(__name__)
+
 PROMPT = "survey"
 
 
@@ -58,6 +61,7 @@ def stop_surveys(store: Store, address: str, now: datetime) -> int:
     stopped = 0
     for survey in store.asking_surveys(address):
         if store.move_survey(survey, STOPPED, survey.position, survey.tries, now):
+            log.info("survey ended", extra={"survey_id": survey.id, "status": STOPPED})
             stopped += 1
     return stopped
 
@@ -95,6 +99,7 @@ def answer_survey(
             status = DECLINED if is_word(text, "no", language) else NO_REPLY
             store.move_survey(survey, status, 0, survey.tries, now)
             store.close_prompt(prompt.id)
+            log.info("survey ended", extra={"survey_id": survey.id, "status": status})
             routed.replies.append(say.declined(t))
             routed.resume = conversation_open
         else:
@@ -113,6 +118,7 @@ def answer_survey(
     if following >= len(survey.statements):
         store.move_survey(survey, DONE, following, 0, now)
         store.close_prompt(prompt.id)
+        log.info("survey ended", extra={"survey_id": survey.id, "status": DONE})
         routed.replies.append(say.thanks(t))
         routed.resume = conversation_open
         return routed
