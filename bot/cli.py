@@ -87,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     ack.add_argument("--note")
     _by(ack)
 
+    surveys = commands.add_parser("surveys", help="outcome surveys and their answers")
+    survey_commands = surveys.add_subparsers(dest="surveys_command", required=True)
+    survey_list = survey_commands.add_parser("list", help="one line per survey, oldest first")
+    survey_list.add_argument("--service")
+    survey_list.add_argument("--point", choices=["start", "end"])
+    survey_list.add_argument("--json", action="store_true")
+    survey_show = survey_commands.add_parser("show", help="one survey's answers per statement")
+    survey_show.add_argument("id", type=int)
+    survey_show.add_argument("--json", action="store_true")
+    survey_summary = survey_commands.add_parser("summary", help="answers per statement, % agree")
+    survey_summary.add_argument("--service")
+    survey_summary.add_argument("--json", action="store_true")
+
     outbox = commands.add_parser("outbox", help="outbound messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
     outbox_list = outbox_commands.add_parser("list", help="one line per message, oldest first")
@@ -409,6 +422,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.calls import list_calls
 
         return asyncio.run(list_calls(settings, args.day, args.volunteer, args.service, args.json))
+    if args.command == "surveys":
+        from bot.commands import surveys
+
+        if args.surveys_command == "list":
+            return asyncio.run(surveys.list_surveys(settings, args.service, args.point, args.json))
+        if args.surveys_command == "show":
+            return asyncio.run(surveys.show_survey(settings, args.id, args.json))
+        return asyncio.run(surveys.summarise(settings, args.service, args.json))
     if args.command == "outbox" and args.outbox_command == "list":
         return asyncio.run(outbox.list_outbox(settings, args.status, args.urgent, args.json))
     if args.command == "alerts" and args.alerts_command == "list":
@@ -528,6 +549,7 @@ STAFF_COMMANDS = {
     "outbox",
     "referrals",
     "sms-cost",
+    "surveys",
     "volunteers",
 }
 

@@ -121,7 +121,7 @@ class InboundHandler:
         hint = from_hint(message.language_hint)
         language = (participant.language if participant else None) or hint or "en"
         text = message.text
-        routed = route_reply(store, message, participant, state, now)
+        routed = route_reply(store, message, participant, state, now, self.registry)
         if routed is not None and routed.text is None:
             return self._store_routed(store, message, participant, state, routed)
         if routed is not None and routed.text is not None:

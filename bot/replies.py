@@ -7,6 +7,8 @@ come", 3 asks for another time, in English and the person's language) goes to th
 reminder when it is the only prompt it could answer; when it could answer two, Kith
 asks which, and the interrupted conversation's question is asked again afterwards.
 
+An outcome survey's prompt, when it is the newest, takes the reply (bot/survey_replies.py).
+
 Always-on words keep working everywhere: they go to the engine as before. An opt-out
 in reply to a reminder (CANCEL especially: the person may mean the appointment, and
 Twilio has blocked them) is recorded, the appointment is kept, and staff get a
@@ -25,11 +27,13 @@ from bot.core.ports import Store
 from bot.core.records import Participant
 from bot.core.reminders import key_prefix
 from bot.routed import Routed, RoutedAlert
+from bot.survey_replies import answer_survey, stop_surveys, survey_prompt
 from conversations import appointment_texts as say
 from conversations.answers import fold
 from conversations.engine import AlertDraft
 from conversations.i18n import translator
 from conversations.keywords import Word, always_on_word, has_crisis_phrase, is_word
+from conversations.registry import Registry
 from conversations.state import DONE, ConversationState
 
 WHICH_EXPIRY = timedelta(days=1)
@@ -55,6 +59,7 @@ def route_reply(
     participant: Participant | None,
     state: ConversationState | None,
     now: datetime,
+    registry: Registry | None = None,
 ) -> Routed | None:
     """Decide where a reply goes; None: the conversation engine, as if no prompt were open."""
     prompts = store.open_prompts(message.address, now)
@@ -62,10 +67,15 @@ def route_reply(
     if not prompts and message.opt_out_type is None and volunteer is None:
         return None
     reminders = _reminders(store, prompts)
+    surveyed = survey_prompt(store, prompts)  # the newest prompt, when it is a survey's
     language = participant.language if participant else None
     if language is None:
-        language = reminders[0][1].language if reminders else "en"
+        language = reminders[0][1].language if reminders else None
+    if language is None:
+        language = surveyed[1].language if surveyed else "en"
     hint = reminders[0][1].service_id if reminders else None
+    if hint is None and surveyed is not None:
+        hint = surveyed[1].service_id
     text = message.text
     word = always_on_word(text, language)
     opted_out = bool(participant and participant.opted_out)
@@ -78,6 +88,7 @@ def route_reply(
             kind = "opted_out_by_reply"
             store.add_appointment_history(appointment.id, kind, fold(text), now, PERSON)
             routed.alerts.append(_about(AlertDraft("cancellation"), appointment))
+        stop_surveys(store, message.address, now)
         store.close_prompts(message.address)
         return routed
     if message.opt_out_type == "START" and opted_out and word is not Word.OPT_IN:
@@ -92,6 +103,14 @@ def route_reply(
     if opted_out or word is not None or has_crisis_phrase(text):
         return Routed(text=text, service_hint=hint, language=language)
     conversation_open = state is not None and state.phase != DONE
+    if surveyed is not None and registry is not None:
+        # The newest prompt is a survey statement (or its invitation): it wins.
+        prompt, survey = surveyed
+        answered = answer_survey(
+            store, registry, message, prompt, survey, language, conversation_open, now
+        )
+        if answered is not None:
+            return answered
     which = next((p for p in prompts if p.kind == "which"), None)
     if which is not None:
         return _answer_which(store, message, which, reminders, conversation_open, now, language)

@@ -1,8 +1,9 @@
 """A Babel extractor for service definitions, so their wording goes through gettext too.
 
 `pybabel extract -F babel.cfg` uses it (registered as the `kith_services` method):
-names, prompts, choice labels, explanations, contact labels and next steps become
-messages in the catalog, each with its file line for translators.
+names, prompts, choice labels, explanations, contact labels, next steps and surveys'
+intros, answers and statements become messages in the catalog, each with its file line
+for translators.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def messages_of(data: LinedDict) -> Iterator[Message]:
             yield from _texts(choice, ("label",), f"an answer to {field}")
     for rule in _items(data, "rules"):
         yield from _texts(rule, ("explain",), f"why not accepted: {rule.get('reason')}")
+    for survey in _items(data, "surveys"):
+        name = survey.get("id")
+        yield from _texts(survey, ("intro",), f"survey {name}: said before its statements")
+        for answer in _items(survey, "scale"):
+            yield from _texts(answer, ("label",), f"survey {name}: an answer")
+        for statement in _items(survey, "statements"):
+            yield from _texts(statement, ("text",), f"survey {name}: a statement")
 
 
 def extract_service(

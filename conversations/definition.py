@@ -19,6 +19,7 @@ from conversations.answers import Choice
 from conversations.conditions import Condition, ConditionError, council_field, parse_condition
 from conversations.dictionary import FIELDS, KINDS, MONITORING_FIELDS, PREFER_NOT_TO_SAY
 from conversations.languages import codes as shipped_languages
+from conversations.survey_definition import Survey, read_surveys
 from conversations.yamlfile import DefinitionError, LinedDict, LinedList, load_yaml
 
 SHIPPED_SERVICES_DIR = Path(__file__).parent / "services"
@@ -143,6 +144,8 @@ class ServiceDefinition:
     languages: tuple[str, ...] = ()
     # A provider's own wording: language code -> English text -> that language's text.
     translations: dict[str, dict[str, str]] | None = None
+    # Outcome surveys sent at the start and end of support (docs/surveys.md).
+    surveys: tuple[Survey, ...] = ()
 
     def offered_languages(self) -> tuple[str, ...]:
         """The languages this service offers, in menu order."""
@@ -486,6 +489,7 @@ _TOP_KEYS = {
     "attendance",
     "languages",
     "translations",
+    "surveys",
 }
 MONITORING_KINDS = ("choice", "multi")
 # A flag's condition may read the screening outcome besides the answers.
@@ -591,6 +595,7 @@ def load_definition(path: Path) -> ServiceDefinition:
         **_attendance(reader, data),
         languages=_read_languages(reader, data),
         translations=_read_translations(reader, data),
+        surveys=read_surveys(path, data, {q.field for q in (*questions, *monitoring)}),
     )
 
 

@@ -23,6 +23,7 @@ from scheduler.group_notices import queue_group_notices
 from scheduler.group_reminders import queue_group_reminders
 from scheduler.reminders import queue_due_reminders
 from scheduler.retention import purge_handled_alerts
+from scheduler.surveys import queue_survey_invitations
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,10 @@ async def _call_outcomes(context: JobContext, now: datetime) -> int:
     return await queue_outcome_requests(context.database, context.registry, now)
 
 
+async def _surveys(context: JobContext, now: datetime) -> int:
+    return await queue_survey_invitations(context.database, context.registry, now)
+
+
 async def _expire(context: JobContext, now: datetime) -> int:
     return await expire_idle(context.database, context.registry, now)
 
@@ -95,6 +100,8 @@ JOBS = (
     Job("call_lists", timedelta(seconds=30), _call_lists),
     Job("call_prompts", timedelta(seconds=1), _call_prompts),
     Job("call_outcomes", timedelta(seconds=5), _call_outcomes),
+    # A survey invitation is not urgent: within a minute of the staff move is plenty.
+    Job("surveys", timedelta(seconds=30), _surveys),
     Job("expire_idle", timedelta(minutes=5), _expire),
     Job("close_prompts", timedelta(minutes=15), _prompts),
     Job("deadline_watch", timedelta(minutes=10), _deadlines),

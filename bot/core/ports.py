@@ -26,6 +26,7 @@ from bot.core.records import (
     ReferralDraft,
     Sent,
 )
+from bot.core.surveys import SurveyAnswer, SurveyRecord
 
 T = TypeVar("T")
 
@@ -317,6 +318,46 @@ class CallRecords(Protocol):
     def close_prompt(self, prompt_id: int) -> None: ...
 
 
+class Surveys(Protocol):
+    """Outcome surveys: opened by a status move, invited by the scheduler, answered."""
+
+    def open_survey(
+        self,
+        service_id: str,
+        survey: str,
+        point: str,
+        referral_id: int,
+        person_id: int,
+        address: str,
+        language: str,
+        statements: Sequence[str],
+        now: datetime,
+        by: str,
+    ) -> int | None: ...
+    def get_survey(self, survey_id: int) -> SurveyRecord | None: ...
+    def find_surveys(
+        self, service_id: str | None = None, point: str | None = None
+    ) -> list[SurveyRecord]: ...
+    def surveys_due(self, now: datetime) -> bool: ...
+    def claim_due_surveys(self, now: datetime, limit: int) -> list[SurveyRecord]: ...
+    def mark_survey_invited(
+        self, survey_id: int, was: datetime, status: str, now: datetime
+    ) -> bool: ...
+    def asking_surveys(self, address: str) -> list[SurveyRecord]: ...
+    def move_survey(
+        self,
+        survey: SurveyRecord,
+        status: str,
+        position: int,
+        tries: int,
+        finished_at: datetime | None = None,
+    ) -> bool: ...
+    def add_survey_answer(
+        self, survey_id: int, statement: str, answer: str, now: datetime
+    ) -> bool: ...
+    def survey_answers(self, survey_ids: Sequence[int]) -> list[SurveyAnswer]: ...
+
+
 class Store(
     Persons,
     Participants,
@@ -327,6 +368,7 @@ class Store(
     Groups,
     Calls,
     CallRecords,
+    Surveys,
     Protocol,
 ):
     """Every storage port, on one transaction."""

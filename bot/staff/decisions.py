@@ -1,7 +1,8 @@
 """Staff decisions on a referral: notes and status moves, each recording who and when.
 
 Recording `not_accepted` tells the person why and where else to go, in their language
-(seeds 000 4.13, 001 4.16), unless staff say why not.
+(seeds 000 4.13, 001 4.16), unless staff say why not. `accepted`, and `closed` after it,
+open the service's outcome surveys (bot/staff/surveys.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from bot.core.ports import Store
 from bot.core.records import OutboundRow, Referral
 from bot.core.referral import StatusMoveError, check_move
+from bot.staff.surveys import open_surveys
 from conversations import messages as say
 from conversations.i18n import translator
 from conversations.registry import Registry
@@ -79,6 +81,8 @@ def change_status(
     if not_told and no_notify:
         history_note = "; ".join(filter(None, [history_note, f"person not told: {not_told}"]))
     store.add_history(referral_id, new, history_note, now, by)
+    # The start (accepted) and end (accepted -> closed) of support open its surveys.
+    open_surveys(store, registry, row, row.status, new, now, by)
     return Decision(referral_id, row.status, new, told, not_told)
 
 

@@ -45,6 +45,7 @@ from bot.storage.call_queries import SqlCalls
 from bot.storage.call_record_queries import SqlCallRecords
 from bot.storage.group_queries import SqlGroups
 from bot.storage.outbox_queries import ERASED, SETTLED, SqlOutbox
+from bot.storage.survey_queries import SqlSurveys
 from bot.storage.tables import (
     anonymous_events,
     appointments,
@@ -74,7 +75,7 @@ _SELECT_PERSON = select(person_addresses.c.person_id).where(
 )
 
 
-class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls, SqlCallRecords):
+class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls, SqlCallRecords, SqlSurveys):
     """The storage ports of `bot.core.ports` on one open SQLAlchemy connection.
 
     Methods are synchronous so that one message's whole transaction can run in one

@@ -410,3 +410,43 @@ calls = Table(
 )
 Index("ix_calls_request_at", calls.c.request_at)
 Index("ix_calls_volunteer_starts", calls.c.volunteer_id, calls.c.starts_at)
+
+# Outcome surveys (docs/surveys.md): one per referral, survey and point (start | end),
+# opened by a staff status move; `send_at` is when the scheduler invites (None once
+# done), `statements` the keys asked in order, `position`/`tries` where the person is.
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(80), nullable=False),
+    Column("survey", String(60), nullable=False),
+    Column("point", String(8), nullable=False),
+    Column("referral_id", Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("address", String(120), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("statements", JSON, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("send_at", AwareDateTime, nullable=True),
+    Column("invited_at", AwareDateTime, nullable=True),
+    Column("finished_at", AwareDateTime, nullable=True),
+    Column("created_at", AwareDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("referral_id", "survey", "point", name="uq_surveys_referral_survey_point"),
+)
+Index("ix_surveys_send_at", surveys.c.send_at)
+Index("ix_surveys_address_status", surveys.c.address, surveys.c.status)
+
+# One answer per statement of a survey: a scale key, `skipped` or `unanswered`, and when.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("statement", String(60), nullable=False),
+    Column("answer", String(20), nullable=False),
+    Column("answered_at", AwareDateTime, nullable=False),
+    UniqueConstraint("survey_id", "statement", name="uq_survey_answers_survey_statement"),
+)
