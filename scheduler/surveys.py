@@ -12,7 +12,6 @@ dispatcher holds it through them too.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from bot.core.ports import Database, Store
@@ -21,8 +20,7 @@ from bot.core.records import OutboundRow
 from bot.core.surveys import INVITED, OPTED_OUT, SurveyRecord
 from conversations import survey_texts as say
 from conversations.registry import Registry
-
-log = logging.getLogger(__name__)
+from scheduler.batches import queue_in_batches
 
 BATCH = 200
 PROMPT = "survey"
@@ -31,17 +29,12 @@ PROMPT_EXPIRY = timedelta(days=14)  # a survey not answered by then is left as i
 
 async def queue_survey_invitations(database: Database, registry: Registry, now: datetime) -> int:
     """Queue every survey invitation that is due; how many were queued."""
-    if not await database.read(lambda store: store.surveys_due(now)):
-        return 0
-    queued = 0
-    while True:
-        taken, rows = await database.write(lambda store: _batch(store, registry, now))
-        queued += rows
-        if not taken:
-            break
-    if queued:
-        log.info("survey invitations queued", extra={"count": queued})
-    return queued
+    return await queue_in_batches(
+        database,
+        lambda store: store.surveys_due(now),
+        lambda store: _batch(store, registry, now),
+        "survey invitations",
+    )
 
 
 def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:
