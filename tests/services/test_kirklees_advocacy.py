@@ -347,3 +347,17 @@ def test_professional_referral_records_where_it_came_from(kith_sqlite: Kith) -> 
     assert referral["answers"]["referral_source"] == "care_coordinator"
     assert referral["outcome"] == "accepted"
     assert "their" in question(replies, "postcode")
+
+
+def test_staff_recording_not_accepted_gives_the_person_the_written_reason(
+    kith_sqlite: Kith,
+) -> None:
+    # 4.16: "a full written reason" when a person is not accepted. Staff confirm the
+    # refusal of a 17-year-old (1.4: 18 to 64); the person is told why and where to go.
+    refer(kith_sqlite, age="17", until="age", address="sms:+447700900077")
+    before = kith_sqlite.sql("SELECT count(*) FROM outbox")[0][0]
+    kith_sqlite.run("referrals", "set-status", "1", "not_accepted", "--by", "Jo")
+    [(body, address)] = kith_sqlite.sql(f"SELECT body, address FROM outbox WHERE id > {before}")
+    assert address == "sms:+447700900077"
+    assert body.startswith("Kirklees Advocacy has looked at your referral. Sorry")
+    assert "aged 18 to 64" in body and "children and young people" in body
