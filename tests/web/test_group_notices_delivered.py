@@ -24,25 +24,18 @@ from bot.storage.tables import outbox
 from scheduler.jobs import JobContext, tick
 from tests.fakes.telegram_fake import TelegramFake
 from tests.fakes.twilio_fake import TwilioFake
+from tests.web.conftest import telegram_settings
 from tests.web.test_sms_webhook import Running, running_kith
 
 LONDON = ZoneInfo("Europe/London")
 SERVICE = "derby-peer-support"
 PURPOSE = "Hearing Voices"  # staff know the group by it; no message may say it
-TOKEN = "123456789:test-telegram-token"
-SECRET = "a-secret-token_0123"
 # Tuesday 10 March 2026, 23:30: the session on Wednesday 11 March moves from 10:00 to 14:00.
 NIGHT = datetime(2026, 3, 10, 23, 30, tzinfo=LONDON)
 SESSION = datetime(2026, 3, 11, 10, 0, tzinfo=LONDON)
 MOVED_TO = datetime(2026, 3, 11, 14, 0, tzinfo=LONDON)
 # "Wednesday" as each language's notice says it.
 WEDNESDAY = {"en": "Wednesday", "ur": "بدھ", "pl": "środa", "pa": "ਬੁੱਧ"}
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -55,9 +48,7 @@ async def kith(
         migrated_url,
         twilio,
         KITH_SMS_RATE="20",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=telegram.url,
+        **telegram_settings(telegram),
     ) as running:
         yield running
 

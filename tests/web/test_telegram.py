@@ -22,31 +22,19 @@ from tests.fakes.telegram_fake import (
     update_text,
 )
 from tests.fakes.twilio_fake import TwilioFake
+from tests.web.conftest import TELEGRAM_SECRET, telegram_settings
 from tests.web.test_sms_webhook import CONVERSATION, SERVICE, Running, running_kith
 
-TOKEN = "123456789:test-telegram-token"
-SECRET = "a-secret-token_0123"
+SECRET = TELEGRAM_SECRET
 CHAT = 5551234
 ANSWERS = [body for body, _ in CONVERSATION]
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture
 async def kith(
     migrated_url: str, twilio: TwilioFake, telegram: TelegramFake
 ) -> AsyncIterator[Running]:
-    async with running_kith(
-        migrated_url,
-        twilio,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=telegram.url,
-    ) as running:
+    async with running_kith(migrated_url, twilio, **telegram_settings(telegram)) as running:
         yield running
 
 

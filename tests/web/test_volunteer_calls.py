@@ -29,12 +29,12 @@ from conversations.definition import SHIPPED_SERVICES_DIR
 from scheduler.jobs import JobContext, tick
 from tests.fakes.telegram_fake import TelegramFake, update_text
 from tests.fakes.twilio_fake import TwilioFake
+from tests.web.conftest import TELEGRAM_SECRET, telegram_settings
 from tests.web.test_sms_webhook import Running, running_kith
 
 LONDON = ZoneInfo("Europe/London")
 SERVICE = "derby-peer-support"
 ONCALL = "+447700900999"
-TELEGRAM_TOKEN = "123456789:test-telegram-token"
 JO = "+447700900501"  # the volunteer
 SAM, ADE, LIN = "+447700900601", "+447700900602", "+447700900603"
 
@@ -294,19 +294,11 @@ async def test_a_providers_own_wording_for_withholding_the_number(
 
 
 async def test_a_volunteer_on_telegram_in_urdu_answers_with_an_urdu_digit(
-    migrated_url: str, twilio: TwilioFake
+    migrated_url: str, twilio: TwilioFake, telegram: TelegramFake
 ) -> None:
-    async with (
-        TelegramFake(TELEGRAM_TOKEN) as telegram,
-        running_kith(
-            migrated_url,
-            twilio,
-            KITH_ONCALL=ONCALL,
-            TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
-            TELEGRAM_WEBHOOK_SECRET="a-secret-token_0123",
-            TELEGRAM_API_URL=telegram.url,
-        ) as kith,
-    ):
+    async with running_kith(
+        migrated_url, twilio, KITH_ONCALL=ONCALL, **telegram_settings(telegram)
+    ) as kith:
         runtime = kith.runtime
         definition = runtime.registry.services[SERVICE]
         now = runtime.clock()
@@ -330,7 +322,7 @@ async def test_a_volunteer_on_telegram_in_urdu_answers_with_an_urdu_digit(
         response = await kith.client.post(
             "/telegram",
             json=update,
-            headers={"X-Telegram-Bot-Api-Secret-Token": "a-secret-token_0123"},
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
         )
         assert response.status == 200
         await kith.deliver()
