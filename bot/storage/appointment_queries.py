@@ -28,6 +28,15 @@ from bot.storage.tables import (
 )
 
 _FIELDS = set(Appointment.__dataclass_fields__) - {"address", "language"}
+# Read for every inbound message: built once (a statement's cache key costs per build).
+_OPEN_PROMPTS = (
+    select(awaiting_replies)
+    .where(
+        awaiting_replies.c.address == bindparam("address"),
+        awaiting_replies.c.expires_at > bindparam("now"),
+    )
+    .order_by(awaiting_replies.c.id.desc())
+)
 
 
 class SqlAppointments:
@@ -306,14 +315,10 @@ class SqlAppointments:
 
     def open_prompts(self, address: str, now: datetime) -> list[Prompt]:
         """The address's prompts that have not expired, newest first."""
-        query = (
-            select(awaiting_replies)
-            .where(awaiting_replies.c.address == address, awaiting_replies.c.expires_at > now)
-            .order_by(awaiting_replies.c.id.desc())
-        )
+        rows = self.conn.execute(_OPEN_PROMPTS, {"address": address, "now": now})
         return [
             Prompt(r.id, r.address, r.kind, r.appointment_id, r.created_at, r.expires_at, r.data)
-            for r in self.conn.execute(query)
+            for r in rows
         ]
 
     def close_prompts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bot.core.calls import CallRecord, Volunteer
 from bot.storage.call_queries import _volunteer
@@ -28,6 +28,15 @@ def _call(row: Any) -> CallRecord:
     )
 
 
+# Read for every inbound message: built once (a statement's cache key costs per build).
+_VOLUNTEER_AT = (
+    select(volunteers)
+    .where(volunteers.c.address == bindparam("address"))
+    .order_by(volunteers.c.id)
+    .limit(1)
+)
+
+
 class SqlCallRecords:
     """The `CallRecords` port of `bot.core.ports` (mixed into `SqlStore`)."""
 
@@ -35,8 +44,7 @@ class SqlCallRecords:
 
     def volunteer_at(self, address: str) -> Volunteer | None:
         """The volunteer who writes from `address` (the first added), or None."""
-        query = select(volunteers).where(volunteers.c.address == address)
-        row = self.conn.execute(query.order_by(volunteers.c.id).limit(1)).first()
+        row = self.conn.execute(_VOLUNTEER_AT, {"address": address}).first()
         return None if row is None else _volunteer(row)
 
     def set_volunteer_unavailable(self, volunteer_id: int, day: date) -> bool:
