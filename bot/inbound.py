@@ -220,7 +220,7 @@ class InboundHandler:
                 days = service.expire_after_days if service else 7
                 expires = now + timedelta(days=days)
             store.save_participant(participant is not None, saved, now, expires)
-        replies = [Reply(text) for text in routed.replies]
+        replies = [r if isinstance(r, Reply) else Reply(r) for r in routed.replies]
         if routed.resume and state is not None and state.service_id in self.registry.services:
             replies += self.registry.engine(state.service_id).resume(state)
         rows = [

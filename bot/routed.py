@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conversations.engine import AlertDraft
+from conversations.engine import AlertDraft, Reply
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class RoutedAlert:
 class Routed:
     """What the router decided. `text` set: the engine handles it (with `service_hint`)."""
 
-    replies: list[str] = field(default_factory=list)
+    # A Reply where the message awaits an answer from choices (Telegram shows buttons).
+    replies: list[str | Reply] = field(default_factory=list)
     alerts: list[RoutedAlert] = field(default_factory=list)
     text: str | None = None
     service_hint: str | None = None

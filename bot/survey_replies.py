@@ -34,6 +34,7 @@ from bot.core.surveys import (
 from bot.routed import Routed
 from conversations import survey_texts as say
 from conversations.answers import InvalidAnswer, parse_choice
+from conversations.engine import Reply
 from conversations.i18n import Translator
 from conversations.keywords import is_word
 from conversations.registry import Registry
@@ -138,10 +139,16 @@ def _answer(t: Translator, definition: Survey, text: str, language: str) -> str 
         return None
 
 
-def _statement(t: Translator, definition: Survey, survey: SurveyRecord, position: int) -> str:
+def _statement(t: Translator, definition: Survey, survey: SurveyRecord, position: int) -> Reply:
+    """The statement at `position`, with the scale as choices (buttons on Telegram)."""
     key = survey.statements[position]
     found = definition.statement(key)
     wording = t.gettext(found.text) if found is not None else key
     intro = t.gettext(definition.intro) if definition.intro and position == 0 else None
     labels = [t.gettext(choice.label) for choice in definition.scale]
-    return say.statement(t, position + 1, len(survey.statements), wording, labels, intro)
+    text = say.statement(t, position + 1, len(survey.statements), wording, labels, intro)
+    choices = tuple(
+        {"n": n, "key": choice.key, "label": label}
+        for n, (choice, label) in enumerate(zip(definition.scale, labels, strict=True), 1)
+    )
+    return Reply(text, field=f"survey:{key}", kind="choice", choices=choices)

@@ -30,7 +30,9 @@ from bot.storage.tables import outbox, survey_answers
 from bot.storage.tables import surveys as surveys_table
 from scheduler.jobs import JobContext, tick
 from tests.conftest import KITH
+from tests.fakes.telegram_fake import TelegramFake, update_button, update_text
 from tests.fakes.twilio_fake import TwilioFake
+from tests.web.conftest import TELEGRAM_SECRET, telegram_settings
 from tests.web.test_sms_webhook import ADDRESS, PERSON, Running, last_body, running_kith
 
 LONDON = ZoneInfo("Europe/London")
@@ -76,7 +78,11 @@ async def kith(migrated_url: str, twilio: TwilioFake) -> AsyncIterator[Running]:
 
 
 async def refer(
-    kith: Running, referrer: str = "self", mental_health_need: bool = True, language: str = "en"
+    kith: Running,
+    referrer: str = "self",
+    mental_health_need: bool = True,
+    language: str = "en",
+    address: str = ADDRESS,
 ) -> int:
     """A Derby referral the person made by SMS (3.4: a presenting need, no diagnosis)."""
     now = kith.runtime.clock()
@@ -93,9 +99,11 @@ async def refer(
         SERVICE, language, referrer, answers, "accepted", (), (), False, now, now, now, None
     )
 
+    channel = address.split(":", 1)[0]
+
     def store_it(store: Store) -> int:
-        person = store.find_person(ADDRESS) or store.add_person(ADDRESS, "sms", now)
-        return store.insert_referral(draft, "sms", ADDRESS, person)
+        person = store.find_person(address) or store.add_person(address, channel, now)
+        return store.insert_referral(draft, channel, address, person)
 
     return await kith.runtime.database.write(store_it)
 
@@ -458,3 +466,37 @@ async def test_leicesters_feedback_form_has_its_end_only_statement_at_the_end(
     rows = await stored(kith)
     assert [(r.point, r.statement) for r in rows][-1] == ("end", "experience")
     assert [r.point for r in rows] == ["start"] * 3 + ["end"] * 4
+
+
+async def test_on_telegram_each_statement_comes_with_its_answers_as_buttons(
+    migrated_url: str, twilio: TwilioFake, telegram: TelegramFake
+) -> None:
+    async with running_kith(
+        migrated_url, twilio, KITH_DEFAULT_SERVICE=SERVICE, **telegram_settings(telegram)
+    ) as kith:
+        set_clock(kith, START)
+        referral_id = await refer(kith, address="telegram:4242")
+        await move(kith, referral_id, "accepted", START)
+        assert await run_jobs(kith, START) == 1
+        await kith.deliver()
+        assert "19 short statements" in telegram.texts_to(4242)[-1]
+
+        async def post(update: dict[str, Any]) -> None:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+            response = await kith.client.post("/telegram", json=update, headers=headers)
+            assert response.status == 200
+            await kith.deliver()
+
+        await post(update_text(501, 4242, "yes"))
+        first = telegram.sent[-1]
+        assert f"1 of 19: {SEED_STATEMENTS[0]}" in first["text"]
+        buttons = [row[0] for row in first["reply_markup"]["inline_keyboard"]]
+        assert [(b["text"], b["callback_data"]) for b in buttons] == [
+            ("1 Agree", "1"),
+            ("2 Neither agree nor disagree", "2"),
+            ("3 Disagree", "3"),
+        ]
+        await post(update_button(502, 4242, "3"))  # a tap on "3 Disagree"
+        assert f"2 of 19: {SEED_STATEMENTS[1]}" in telegram.sent[-1]["text"]
+        rows = await stored(kith)
+        assert [(r.point, r.answer) for r in rows] == [("start", "disagree")]
