@@ -49,6 +49,8 @@ from bot.storage.survey_queries import SqlSurveys
 from bot.storage.tables import (
     anonymous_events,
     appointments,
+    callees,
+    group_members,
     inbound_messages,
     outbox,
     participants,
@@ -158,8 +160,11 @@ class SqlStore(SqlOutbox, SqlAppointments, SqlGroups, SqlCalls, SqlCallRecords, 
             select(staff_alerts.c.id).where(
                 staff_alerts.c.person_id == person_id, staff_alerts.c.address != ""
             ),
-            # So does an appointment (reminders go to them; staff record attendance).
+            # So does an appointment (reminders go to them; staff record attendance),
+            # and a place staff gave them in a group or on a volunteer's call list.
             select(appointments.c.id).where(appointments.c.person_id == person_id),
+            select(group_members.c.id).where(group_members.c.person_id == person_id),
+            select(callees.c.id).where(callees.c.person_id == person_id),
         )
         if self.conn.execute(needed.limit(1)).first() is not None:
             return

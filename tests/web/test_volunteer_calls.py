@@ -329,3 +329,22 @@ async def test_a_volunteer_on_telegram_in_urdu_answers_with_an_urdu_digit(
         assert await outcomes(kith) == [("Sam", "done")]
         assert len(telegram.texts_to(424242)) == 3
         assert "Sam" in telegram.texts_to(424242)[-1]
+
+
+async def test_a_callee_who_texts_kith_never_blocks_forgetting_anyone(kith: Running) -> None:
+    # A callee is a person staff hold (consent recorded, risk-assessed). When they text
+    # Kith and leave the conversation before consent, the expiry job forgets what they
+    # wrote, keeps them as a callee, and still forgets everyone else's expired talk.
+    await a_day_of_calls(kith, [("Sam", SAM, "12:00")])
+    other = "+447700900777"
+    for sender in (SAM, other):
+        set_clock(kith, at(10, "11:05"))
+        assert (await kith.sms("hello", sender=sender)).status == 200
+    assert await kith.count("participants") == 2
+    done = await jobs(kith, at(30, "12:00"))  # weeks later: both conversations expired
+    assert done["expire_idle"] == 2
+    assert await kith.count("participants") == 0
+    rows = await kith.rows("SELECT first_name, person_id FROM callees")
+    assert [r[0] for r in rows] == ["Sam"]
+    persons = await kith.rows("SELECT id FROM persons WHERE id = :p", p=rows[0][1])
+    assert len(persons) == 1  # still the callee staff added
