@@ -67,7 +67,7 @@ def route_reply(
     if not prompts and message.opt_out_type is None and volunteer is None:
         return None
     reminders = _reminders(store, prompts)
-    surveyed = survey_prompt(store, prompts)  # the newest prompt, when it is a survey's
+    surveyed = survey_prompt(store, prompts, now)  # the newest prompt, when it is a survey's
     language = participant.language if participant else None
     if language is None:
         language = reminders[0][1].language if reminders else None

@@ -45,9 +45,18 @@ log = logging.getLogger(__name__)
 PROMPT = "survey"
 
 
-def survey_prompt(store: Store, prompts: list[Prompt]) -> tuple[Prompt, SurveyRecord] | None:
-    """The newest prompt when it is a survey still asking, with its survey; else None."""
+def survey_prompt(
+    store: Store, prompts: list[Prompt], now: datetime
+) -> tuple[Prompt, SurveyRecord] | None:
+    """The newest prompt when it is a survey still asking, with its survey; else None.
+
+    A survey's prompt is opened with its invitation, which may wait for quiet hours to
+    end; before the invitation may go (`from`) it takes no reply.
+    """
     if not prompts or prompts[0].kind != PROMPT:
+        return None
+    starts = (prompts[0].data or {}).get("from")
+    if isinstance(starts, str) and datetime.fromisoformat(starts) > now:
         return None
     survey_id = (prompts[0].data or {}).get("survey")
     survey = store.get_survey(survey_id) if isinstance(survey_id, int) else None

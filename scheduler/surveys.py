@@ -51,7 +51,9 @@ def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:
         if row is None:
             continue
         rows.append(row)
-        data: dict[str, object] = {"survey": survey.id}
+        # The prompt takes replies only once the invitation may go (after quiet hours):
+        # until then a reply answers whatever else the person was asked.
+        data: dict[str, object] = {"survey": survey.id, "from": row.not_before.isoformat()}
         expires = row.not_before + PROMPT_EXPIRY
         store.open_prompt(survey.address, PROMPT, None, now, expires, data)
     return len(claimed), len(store.queue(rows, now))

@@ -369,9 +369,16 @@ async def test_quiet_hours_hold_the_invitation_until_morning(
     assert row.not_before.astimezone(LONDON) == datetime(2026, 3, 11, 8, 0, tzinfo=LONDON)
     await kith.deliver()
     assert twilio.bodies_to(PERSON) == []
+    # A text at night, before the invitation has gone, is not taken as its answer.
+    set_clock(kith, datetime(2026, 3, 10, 22, 40, tzinfo=LONDON))
+    assert (await kith.sms("yes")).status == 200
+    await kith.deliver()
+    assert not any("1 of 19" in body for body in twilio.bodies_to(PERSON))
+    assert [(s.point, s.status) for s in await surveys(kith)] == [("start", "invited")]
     set_clock(kith, datetime(2026, 3, 11, 8, 1, tzinfo=LONDON))
     await kith.deliver()
     assert "19 short statements" in twilio.bodies_to(PERSON)[-1]
+    assert f"1 of 19: {SEED_STATEMENTS[0]}" in await reply(kith, "yes")
 
 
 async def test_only_the_persons_own_referral_with_a_need_of_their_own_gets_derbys_statements(
