@@ -465,9 +465,12 @@ async def test_leicesters_feedback_form_has_its_end_only_statement_at_the_end(
     said = await answer_all(kith, ["1", "2", "1"])
     assert "1 of 3: I feel supported emotionally in my caring role" in said[0]
     assert "Thank you for your answers" in said[-1]
-    await move(kith, referral_id, "closed", START + timedelta(days=30))
-    assert await run_jobs(kith, START + timedelta(days=30)) == 1
+    end = START + timedelta(days=30)
+    set_clock(kith, end)
+    await move(kith, referral_id, "closed", end)
+    assert await run_jobs(kith, end) == 1
     await kith.deliver()
+    assert "4 short statements" in kith.twilio.bodies_to(PERSON)[-1]
     said = await answer_all(kith, ["1", "1", "1", "1"])
     assert "4 of 4: I am happy with the support I have had from this service" in said[3]
     rows = await stored(kith)
