@@ -44,11 +44,14 @@ class SqliteWriter:
         self.engine = engine
         self.most = most
         self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="kith-db", daemon=True)
         self._thread.start()
 
     async def write(self, work: Callable[[SqlStore], Any]) -> Any:
         """Run `work` in a transaction; return its result once that transaction is committed."""
+        if self._closed:
+            raise RuntimeError("the SQLite writer is closed")
         loop = asyncio.get_running_loop()
         unit = _Unit(work, loop, loop.create_future())
         self._queue.put(unit)
@@ -56,6 +59,7 @@ class SqliteWriter:
 
     def close(self) -> None:
         """Finish what is queued, then stop the thread."""
+        self._closed = True
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
@@ -78,24 +82,45 @@ class SqliteWriter:
                     stopping = True
                     break
                 batch.append(more)
-            self._commit(batch)
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # never leave a caller waiting on a dead thread
+                for unit in batch:
+                    unit.result, unit.error = None, exc
+                    _answer(unit)
 
     def _commit(self, batch: list[_Unit]) -> None:
         if len(batch) == 1:
             self._alone(batch[0])
             return
         try:
-            with self.engine.begin() as conn:
+            conn = self.engine.connect()
+        except Exception as exc:
+            _fail_all(batch, exc)
+            return
+        with conn:
+            try:
+                conn.begin()  # BEGIN IMMEDIATE: waits for another process's write lock
+            except Exception as exc:
+                # The lock or the file is unavailable for all of them alike: one error
+                # for the batch, not one wait a unit.
+                _fail_all(batch, exc)
+                return
+            try:
                 for unit in batch:
                     self._in_savepoint(conn, unit)
-        except Exception:
-            # The shared commit failed (or a savepoint could not be rolled back): nothing
-            # of the batch is stored; each unit runs again in its own transaction.
-            log.warning("group commit failed, units run one by one", extra={"count": len(batch)})
-            for unit in batch:
-                unit.result, unit.error = None, None
-                self._alone(unit)
-            return
+                conn.commit()
+            except Exception:
+                # The shared commit failed (or a savepoint could not be rolled back):
+                # nothing of the batch is stored; each unit runs again on its own.
+                conn.rollback()
+                log.warning(
+                    "group commit failed, units run one by one", extra={"count": len(batch)}
+                )
+                for unit in batch:
+                    unit.result, unit.error = None, None
+                    self._alone(unit)
+                return
         for unit in batch:
             _answer(unit)
 
@@ -103,7 +128,7 @@ class SqliteWriter:
         savepoint = conn.begin_nested()
         try:
             unit.result = unit.work(SqlStore(conn))
-        except Exception as exc:
+        except BaseException as exc:  # the unit's own failure: only its writes go
             savepoint.rollback()
             unit.error = exc
         else:
@@ -115,6 +140,12 @@ class SqliteWriter:
                 unit.result = unit.work(SqlStore(conn))
         except BaseException as exc:
             unit.error = exc
+        _answer(unit)
+
+
+def _fail_all(batch: list[_Unit], error: Exception) -> None:
+    for unit in batch:
+        unit.error = error
         _answer(unit)
 
 

@@ -13,12 +13,16 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from bot.storage.database import SqlDatabase, create_engine, upgrade
 from bot.storage.repository import SqlStore
+from bot.storage.sqlite_writer import SqliteWriter
 
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
 
@@ -80,3 +84,54 @@ async def test_one_write_alone_is_committed_at_once(sqlite: tuple[SqlDatabase, P
     assert people_on_disk(path) == {"sms:+447700900001"}
     with pytest.raises(KeyError):
         await database.write(lambda store: {}["missing"])
+
+
+async def test_a_write_lock_held_elsewhere_fails_a_batch_once_not_unit_by_unit(
+    sqlite: tuple[SqlDatabase, Path],
+) -> None:
+    # Another process (a backup, a migration) holds SQLite's write lock past the busy
+    # timeout: every waiting write fails with that error after one wait for the batch,
+    # not one wait per unit (which would stall the writer for minutes).
+    _, path = sqlite
+    engine = create_sync_engine(f"sqlite:///{path}", connect_args={"timeout": 0.2})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    begins: list[int] = []
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        begins.append(1)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def add_person(address: str) -> Any:
+        return lambda store: store.add_person(address, "sms", NOW)
+
+    writer = SqliteWriter(engine)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        results = await asyncio.gather(
+            *(
+                writer.write(
+                    lambda store, n=n: store.add_person(f"sms:+4477009{n:05d}", "sms", NOW)
+                )
+                for n in range(12)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert all(isinstance(r, OperationalError) for r in results), results
+    assert len(begins) <= 3, begins  # one wait for each batch, not twelve
+    # The lock gone, the writer writes again; after close it refuses at once.
+    assert isinstance(
+        await writer.write(lambda store: store.add_person("sms:+447700900999", "sms", NOW)), int
+    )
+    writer.close()
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.write(lambda store: None)
