@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
 from bot.core.ports import Database, Store
 from bot.core.records import Sent
@@ -70,11 +71,32 @@ class GroupCommit:
 
         try:
             await self.database.write(run)
-        except BaseException as exc:
-            failure = exc if isinstance(exc, Exception) else GroupCommitStopped("cancelled")
+        except Exception as exc:
+            if len(batch) == 1:
+                _fail(batch[0][1], exc)
+                return
+            # One item (or a passing error) failed the shared write: each alone, so only
+            # what fails again fails, and the sends recorded with it are not lost.
+            for item, done in batch:
+                try:
+                    await self.database.write(partial(_one, item=item))
+                except Exception as exc:
+                    _fail(done, exc)
+                else:
+                    if not done.done():
+                        done.set_result(None)
+            return
+        except BaseException:
             for _, done in batch:
-                _fail(done, failure)
+                _fail(done, GroupCommitStopped("cancelled"))
             raise
         for _, done in batch:
             if not done.done():
                 done.set_result(None)
+
+
+def _one(store: Store, *, item: Work | Sent) -> None:
+    if isinstance(item, Sent):
+        store.record_sent([item])
+    else:
+        item(store)

@@ -352,3 +352,31 @@ async def test_stopping_during_a_group_commit_leaves_no_unseen_error(
     assert [c["message"] for c in unseen] == []
     # The next write goes through.
     await commits.write(lambda store: None)
+
+
+async def test_one_failing_result_fails_alone_and_the_rest_of_the_group_is_written(
+    database: SqlDatabase,
+) -> None:
+    # A group of results shares one write; when one of them fails it (or a passing
+    # error does), each is written on its own: only what fails again fails, and what
+    # arrived meanwhile is written, never dropped as if the dispatcher had stopped.
+    ids = await queue(database, [row(n, f"message {n}") for n in range(3)], AFTERNOON)
+    commits = GroupCommit(database)
+
+    def cancel(outbox_id: int) -> Any:
+        return lambda store: store.record_send(outbox_id, status="cancelled", error="test")
+
+    def broken(store: Any) -> None:
+        raise ValueError("this result cannot be written")
+
+    results = await asyncio.gather(
+        commits.write(cancel(ids[0])),
+        commits.write(broken),
+        commits.write(cancel(ids[1])),
+        commits.write(cancel(ids[2])),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["NoneType", "ValueError", "NoneType", "NoneType"]
+    assert [status for status, _, _ in (await statuses(database.engine)).values()] == [
+        "cancelled"
+    ] * 3
