@@ -45,6 +45,9 @@ def _batch(store: Store, registry: Registry, now: datetime) -> tuple[int, int]:
         if row is not None:
             rows.append(row)
             data: dict[str, object] = {"call": call.id}
+            # A "which call?" still unanswered was about the calls before this one: a
+            # number sent now may be about this call, so it is asked afresh.
+            store.close_prompts(row.address, kind="call_which")
             store.open_prompt(row.address, "call_outcome", None, now, now + PROMPT_EXPIRY, data)
     return len(claimed), len(store.queue(rows, now))
 

@@ -348,3 +348,24 @@ async def test_a_callee_who_texts_kith_never_blocks_forgetting_anyone(kith: Runn
     assert [r[0] for r in rows] == ["Sam"]
     persons = await kith.rows("SELECT id FROM persons WHERE id = :p", p=rows[0][1])
     assert len(persons) == 1  # still the callee staff added
+
+
+async def test_a_new_request_puts_an_unanswered_which_call_question_aside(
+    kith: Running, twilio: TwilioFake
+) -> None:
+    await a_day_of_calls(
+        kith, [("Sam", SAM, "12:00"), ("Ade", ADE, "12:15"), ("Lin", LIN, "12:30")]
+    )
+    for clock in ("11:55", "12:10", "12:20", "12:25", "12:35"):
+        await jobs(kith, at(10, clock))
+    said = await volunteer_says(kith, "1", at(10, "12:40"))
+    assert said.startswith("Which call is that for?")  # not answered: the volunteer is busy
+    await jobs(kith, at(10, "12:50"))  # Lin's call: its outcome is asked
+    assert to(twilio, JO)[-1] == "Call with Lin at 12:30pm: reply 1 done, 2 no answer, 3 concern."
+    # A number now may be about Lin's call: asked which, never taken as the old answer.
+    said = await volunteer_says(kith, "2", at(10, "12:51"))
+    assert said == (
+        "Which call is that for? Reply with its number:\n"
+        "1 Sam at midday\n2 Ade at 12:15pm\n3 Lin at 12:30pm"
+    )
+    assert await outcomes(kith) == [("Sam", None), ("Ade", None), ("Lin", None)]
