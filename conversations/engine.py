@@ -468,7 +468,9 @@ class Engine:
             return [Reply(text, field=question.field, kind=question.kind)]
         return [self._ask(t, question, state)]
 
-    def _ask(self, t: Translator, question: Question, state: ConversationState) -> Reply:
+    def _ask(
+        self, t: Translator, question: Question, state: ConversationState, ending: bool = True
+    ) -> Reply:
         choices = None
         if question.kind in ("choice", "multi"):
             choices = tuple(
@@ -485,7 +487,7 @@ class Engine:
             )
         council = self.area_info.council_name if self.area_info else None
         return Reply(
-            say.prompt(t, question, state.answers.get("referrer"), council),
+            say.prompt(t, question, state.answers.get("referrer"), council, ending),
             field=question.field,
             kind=question.kind,
             choices=choices,
@@ -791,7 +793,7 @@ class Engine:
         if not due:
             return
         state.phase, state.position = MONITORING, due[0].field
-        first = self._ask(t, due[0], state)
+        first = self._ask(t, due[0], state, ending=False)
         intro = say.monitoring_intro(t, len(due))
         result.replies.append(
             Reply(f"{intro}\n{first.text}", first.field, first.kind, first.choices)

@@ -88,11 +88,17 @@ def consent_declined(t: Translator, service: ServiceDefinition) -> str:
 
 
 def prompt(
-    t: Translator, question: Question, referrer: str | None = None, council: str | None = None
+    t: Translator,
+    question: Question,
+    referrer: str | None = None,
+    council: str | None = None,
+    ending: bool = True,
 ) -> str:
     """A question as sent: the prompt, then numbered options or how to answer.
 
-    `prompt_other` is used when someone answers on another person's behalf.
+    `prompt_other` is used when someone answers on another person's behalf. Without
+    `ending`, a list has no "Reply with a number" line: the first monitoring question
+    follows an intro that already says how to stop, and so fits one segment.
     """
     on_behalf = referrer not in (None, "self") and question.prompt_other
     if question.council_for is not None:
@@ -109,6 +115,8 @@ def prompt(
         options = "\n".join(
             f"{n} {t.gettext(choice.label)}" for n, choice in enumerate(question.choices, 1)
         )
+        if not ending:
+            return f"{text}\n{options}"
         return f"{text}\n{options}\n{_choice_ending(t, question)}"
     elif question.kind == "yes_no":
         text = f"{text} " + t.gettext("Reply YES or NO.")

@@ -77,7 +77,7 @@ ANSWERS: dict[str, dict[str, str]] = {
         "willing_to_engage": "yes",
         "has_statutory_care": "no",
         "needs_over_3_hours_a_week": "no",
-        "referral_source": "self",
+        "professional_suggested": "no",  # my own idea (4.2.1: self-referral)
         "contact_time": "any",
     },
 }

@@ -48,8 +48,8 @@ ORDER = (
     "other_needs",
     "consent_share",
     "first_name",
-    "contact_time",
     "communication_needs",
+    "contact_time",  # not for text only
 )
 
 ELIGIBLE = {
@@ -64,7 +64,6 @@ ELIGIBLE = {
     "other_needs": "5",  # none of these
     "consent_share": "yes",
     "first_name": "Sam",
-    "contact_time": "3",  # any time
     "communication_needs": "1",  # text messages only
 }
 
@@ -241,7 +240,9 @@ def test_personal_care_with_no_personal_carer_is_not_accepted(kith_sqlite: Kith)
 
 def test_other_needs_get_reasonable_adjustments_not_exclusion(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat(
-        SERVICE, conversation(other_needs="1,2,3,4", communication_needs="3,4")
+        SERVICE,
+        # Someone who may be called (by interpreter or relay) is asked when: any time.
+        conversation(other_needs="1,2,3,4", communication_needs="3,4", contact_time="3"),
     )
     referral = only_referral(kith_sqlite)
     assert referral["outcome"] == "accepted"
@@ -345,3 +346,26 @@ def test_a_professional_who_suggested_it_is_asked_about_in_a_short_list(
     assert referral["outcome"] == "accepted"
     assert referral["answers"]["professional_suggested"] is True
     assert referral["answers"]["referral_source"] == "gp"
+
+
+@pytest.mark.parametrize(
+    ("how", "stored", "time_asked"),
+    [
+        ("1", ["text_only"], False),  # text only: no one will phone, so no call time
+        ("1,3", ["text_only", "bsl_interpreter"], False),
+        ("2", ["phone"], True),
+        ("4", ["text_relay"], True),  # Relay UK is a call: when suits them
+    ],
+)
+def test_a_call_time_is_asked_only_of_someone_who_may_be_phoned(
+    kith_sqlite: Kith, how: str, stored: list[str], time_asked: bool
+) -> None:
+    lines = conversation(communication_needs=how)
+    if time_asked:
+        lines.append("2")  # afternoon
+    replies = kith_sqlite.chat(SERVICE, lines, clock=FRIDAY_5PM)
+    referral = only_referral(kith_sqlite)
+    assert referral["outcome"] == "accepted"
+    assert referral["answers"]["communication_needs"] == stored
+    assert ("contact_time" in asked(replies)) is time_asked
+    assert referral["answers"].get("contact_time") == ("afternoon" if time_asked else None)

@@ -47,8 +47,8 @@ ORDER = (
     "priority",
     "reason_for_referral",
     "first_name",
-    "contact_time",
     "communication_needs",
+    "contact_time",  # not for text only
 )
 
 ELIGIBLE = {
@@ -63,7 +63,6 @@ ELIGIBLE = {
     "priority": "8",  # none of these
     "reason_for_referral": "Help to speak up at my care review",
     "first_name": "Sam",
-    "contact_time": "3",  # any time
     "communication_needs": "1",  # text messages only
 }
 
@@ -100,8 +99,7 @@ def test_eligible_self_referral_is_accepted_with_deadlines_from_4_14(kith: Kith)
         "priority": ["none"],
         "reason_for_referral": "Help to speak up at my care review",
         "first_name": "Sam",
-        "contact_time": "any",
-        "communication_needs": ["text_only"],
+        "communication_needs": ["text_only"],  # so no call time is asked
     }
     final = outcome_text(replies)
     assert "Thursday 7 May" in final

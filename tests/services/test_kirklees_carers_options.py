@@ -29,7 +29,6 @@ ELIGIBLE = {
     "cared_for_postcode": "WF13 1AB",  # Dewsbury
     "priority": "3",  # none of these
     "first_name": "Sam",
-    "contact_time": "3",
     "communication_needs": "1",
 }
 
@@ -50,8 +49,8 @@ ORDER = (
     "cared_for_postcode_council",  # only for a boundary or unlisted district
     "priority",
     "first_name",
-    "contact_time",
     "communication_needs",
+    "contact_time",  # not for text only
 )
 
 

@@ -54,8 +54,8 @@ ORDER = (
     "cared_for_postcode_council",
     "assessment_through_leicester",
     "first_name",
-    "contact_time",
     "communication_needs",
+    "contact_time",  # not for text only
 )
 
 ELIGIBLE = {
@@ -70,7 +70,6 @@ ELIGIBLE = {
     "postcode": "LE1 5WW",
     "cared_for_postcode": "LE1 1AA",
     "first_name": "Asha",
-    "contact_time": "4",  # any time
     "communication_needs": "1",  # text messages only
 }
 
@@ -107,8 +106,7 @@ def test_eligible_carer_is_accepted_with_a_response_in_two_working_days(kith: Ki
         "postcode": "LE1 5WW",
         "cared_for_postcode": "LE1 1AA",
         "first_name": "Asha",
-        "contact_time": "any",
-        "communication_needs": ["text_only"],
+        "communication_needs": ["text_only"],  # so no call time is asked
     }
     final = outcome_text(replies)
     assert "Thursday 16 April" in final  # the timescale is told to the person (9.15)

@@ -48,11 +48,12 @@ ORDER = (
     "willing_to_engage",
     "has_statutory_care",
     "needs_over_3_hours_a_week",
-    "referral_source",
+    "professional_suggested",  # not when a professional refers
+    "referral_source",  # only when an agency suggested or refers
     "reason_for_referral",
     "first_name",
-    "contact_time",
     "communication_needs",
+    "contact_time",  # not for text only
 )
 
 ELIGIBLE = {
@@ -66,7 +67,7 @@ ELIGIBLE = {
     "willing_to_engage": "yes",
     "has_statutory_care": "no",
     "needs_over_3_hours_a_week": "no",
-    "referral_source": "1",  # no one: my own idea
+    "professional_suggested": "no",  # my own idea
     "reason_for_referral": "Rent arrears and letters I cannot face",
     "urgent": "no",
     "first_name": "Alex",
@@ -101,9 +102,12 @@ def test_eligible_person_is_accepted_with_48_hours_across_the_clocks_change(kith
     assert answers["housing_situation"] == "private_rented"
     assert answers["postcode"] == "RM17 5AB"
     assert answers["willing_to_engage"] is True
-    assert answers["referral_source"] == "self"
+    assert answers["professional_suggested"] is False
+    assert "referral_source" not in answers  # the referrer is the source: self-referral
     assert answers["first_name"] == "Alex"
     assert answers["communication_needs"] == ["phone"]
+    assert answers["contact_time"] == "morning"  # asked after "phone is fine"
+    assert asked(replies)[-2:] == ["communication_needs", "contact_time"]
     assert "temporary_accommodation_elsewhere" not in asked(replies)  # only outside Thurrock
     assert "where_staying" not in asked(replies)
     final = outcome_text(replies)
@@ -334,14 +338,14 @@ def test_possibly_unsuitable_needs_go_to_a_person_never_a_refusal(
 def test_referral_routes_of_the_seed_and_a_referral_by_housing(kith_sqlite: Kith) -> None:
     replies = kith_sqlite.chat(
         SERVICE,
-        conversation(referrer="3", person_agrees_to_referral="yes", referral_source="6"),
+        conversation(referrer="3", person_agrees_to_referral="yes", referral_source="4"),
     )
     routes = next(r for r in replies if r["field"] == "referral_source")
-    # 4.2.1: care trusts, Citizens Advice, health, housing department, self-referral,
-    # social services, probation, other agency; plus family and friends.
+    # 4.2.1: care trusts, Citizens Advice, health, housing department, social services,
+    # probation, other agency; self-referral (and family, 4.2.2) is the referrer itself.
+    assert "professional_suggested" not in asked(replies)
+    assert routes["text"].startswith("Which service is this from?")
     assert [c["key"] for c in routes["choices"]] == [
-        "self",
-        "family_or_friend",
         "care_trust",
         "citizens_advice",
         "health",
@@ -355,6 +359,41 @@ def test_referral_routes_of_the_seed_and_a_referral_by_housing(kith_sqlite: Kith
     assert referral["referrer"] == "professional"
     assert referral["answers"]["referral_source"] == "housing_department"
     assert next(r["text"] for r in replies if r["field"] == "age") == "How old is the person?"
+
+
+def test_a_self_referral_an_agency_suggested_asks_which_in_one_short_list(
+    kith_sqlite: Kith,
+) -> None:
+    """4.2.1: Citizens Advice suggested it; the route is asked in two one-segment steps."""
+    replies = kith_sqlite.chat(
+        SERVICE, conversation(professional_suggested="yes", referral_source="2"), clock=TUESDAY
+    )
+    suggested = next(r["text"] for r in replies if r["field"] == "professional_suggested")
+    which = next(r["text"] for r in replies if r["field"] == "referral_source")
+    assert suggested.startswith("Did an agency") and "Citizens Advice" in suggested
+    assert which.startswith("Who suggested it?")
+    assert len(suggested) <= 160 and len(which) <= 160
+    referral = only_referral(kith_sqlite)
+    assert referral["outcome"] == "accepted"
+    assert referral["answers"]["referral_source"] == "citizens_advice"
+
+
+def test_a_relative_told_by_a_service_is_not_asked_where_they_work(kith_sqlite: Kith) -> None:
+    replies = kith_sqlite.chat(
+        SERVICE,
+        conversation(
+            referrer="2",
+            person_agrees_to_referral="yes",
+            professional_suggested="yes",
+            referral_source="5",
+        ),
+        clock=TUESDAY,
+    )
+    which = next(r["text"] for r in replies if r["field"] == "referral_source")
+    assert which.startswith("Which service is this from?")
+    referral = only_referral(kith_sqlite)
+    assert referral["referrer"] == "family_or_friend"
+    assert referral["answers"]["referral_source"] == "social_services"
 
 
 def test_urgency_is_recorded_for_the_first_contact(kith_sqlite: Kith) -> None:
