@@ -77,7 +77,7 @@ def kirklees(code: str) -> list[str]:
     n = lambda number: native(code, number)  # noqa: E731
     return [
         hello, yes, n("1"), n("45"), yes, n("1"), n("40"), yes,
-        "HD1 2AB", "WF13 1AB", n("3"), skip, n("3"), skip,
+        "HD1 2AB", "WF13 1AB", n("3"), skip, n("2"), n("3"),  # phone is fine, any time
     ]  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def derby(code: str) -> list[str]:
     n = lambda number: native(code, number)  # noqa: E731
     return [
         hello, yes, n("1"), n("30"), "DE1 1AA", yes, no, no, skip, no, skip, yes, skip,
-        n("3"), skip,
+        n("2"), n("3"),  # phone is fine, any time
     ]  # fmt: skip
 
 

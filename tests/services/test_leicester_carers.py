@@ -382,7 +382,7 @@ def test_prompts_say_what_caring_is_without_calling_anyone_a_carer(kith_sqlite: 
     prompts = [r["text"] for r in replies if r["field"] not in (None, "consent")]
     assert not any("carer" in prompt.lower() for prompt in prompts)
     caring = question(replies, "looks_after_someone")
-    assert caring.startswith("Do you help a family member or friend")
+    assert caring.startswith("Do you, or did you, help a relative or friend")
     for cause in ("illness", "disability", "drink", "drugs", "mental health"):
         assert cause in caring
 
@@ -417,7 +417,7 @@ def test_referral_by_a_family_member_asks_about_the_carer(kith_sqlite: Kith) -> 
     assert referral["outcome"] == "accepted"
     assert "referral_source" not in referral["answers"]
     assert question(replies, "age") == "How old is the person who gives the care?"
-    assert question(replies, "looks_after_someone").startswith("Do they help")
+    assert question(replies, "looks_after_someone").startswith("Do they, or did they, help")
 
 
 @pytest.mark.parametrize(

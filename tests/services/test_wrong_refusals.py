@@ -259,4 +259,4 @@ def test_a_professional_referring_a_carer_is_asked_about_the_carer(kith_sqlite: 
     replies = kith_sqlite.chat(carers.SERVICE, carers_conversation(referrer="3"))
     for field in ("cared_for_age", "cared_for_assessed_mh_need", "cared_for_postcode"):
         assert "the carer looks after" in question(replies, field), field
-    assert "the carer" in question(replies, "contact_time")
+    assert "the carer" in question(replies, "communication_needs")

@@ -55,9 +55,9 @@ CONVERSATION = [
     ("HD1 2AB", "postcode of the person you look after"),
     ("WF13 1AB", "Do any of these apply now?"),
     ("3", "What name should we use"),
-    ("Sam", "When is best to contact you?"),
-    ("3", "How should we contact you?"),
-    ("1", "We will contact you by Friday 13 March."),  # 3 working days (4.11)
+    ("Sam", "How should we contact you?"),
+    ("2", "When is best to contact you?"),  # phone is fine: so when to call
+    ("3", "We will contact you by Friday 13 March."),  # 3 working days (4.11)
 ]
 UP_TO_NAME = 11  # answers before the free-text name question
 UP_TO_AGE = 3  # answers before the age (number) question
@@ -423,10 +423,10 @@ async def test_sql_looking_text_is_only_text(kith: Running, twilio: TwilioFake) 
     response = await kith.sms(name)
     assert response.status == 200
     await kith.deliver()
-    assert "When is best to contact you?" in last_body(twilio)
+    assert "How should we contact you?" in last_body(twilio)
     assert await kith.count("referrals") == 0  # the table is still there
 
-    await kith.answer(["3", "1"])
+    await kith.answer(["1"])  # text only: no call time is asked
     rows = await kith.rows(select(referrals.c.answers, referrals.c.outcome))
     assert len(rows) == 1
     assert rows[0].answers["first_name"] == name

@@ -88,7 +88,7 @@ async def test_a_1600_character_answer_is_kept(sms: Running) -> None:
     await sms.answer([body for body, _ in CONVERSATION[:UP_TO_NAME]])
     name = ("Sam " * 400)[:1600]
     replies = await bodies_after(sms, name)
-    assert replies[-1].startswith("When is best to contact you?")
+    assert replies[-1].startswith("How should we contact you?")
     state = await sms.state()
     assert state is not None and len(state["answers"]["first_name"]) == 1600 - 1  # trimmed
 
