@@ -7,7 +7,16 @@ through the engine to count what the bot sends.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from conversations.engine import Engine
+from conversations.state import ConversationState
+
 SKIP = "SKIP"
+
+MOMENT = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
+"""When the sample referrals are made: a Tuesday, inside every service's core hours."""
 
 # Answers by field (choice answers by key). Every other field is optional: SKIP.
 ANSWERS: dict[str, dict[str, str]] = {
@@ -81,3 +90,34 @@ ANSWERS: dict[str, dict[str, str]] = {
         "contact_time": "any",
     },
 }
+
+
+class SampleReferral(NamedTuple):
+    """What the bot sent (by SMS) in a sample referral, and the screening outcome."""
+
+    texts: list[str]
+    outcome: str
+
+
+def shortest_referral(engine: Engine, language: str = "en") -> SampleReferral | None:
+    """The shortest complete self-referral to `engine`'s service in `language`; None
+    when the service has no sample answers or the conversation does not end in one."""
+    answers = ANSWERS.get(engine.service.id)
+    if answers is None:
+        return None
+    state: ConversationState | None = None
+    texts: list[str] = []
+    message = "hello"
+    for _ in range(60):
+        result = engine.step(state, message, MOMENT, language=language, sms=True)
+        texts += [reply.text for reply in result.replies]
+        state = result.state
+        if result.referral is not None:
+            return SampleReferral(texts, result.referral.outcome)
+        asking = result.replies[-1].field if result.replies else None
+        if asking == "consent":
+            message = "1"  # yes, whatever the language
+        else:
+            answer = answers.get(asking or "", SKIP)
+            message = {"yes": "1", "no": "2"}.get(answer, answer)
+    return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,12 @@ from conversations.engine import Engine
 from conversations.i18n import DEFAULT_LANGUAGE
 from conversations.languages import codes
 from conversations.registry import load_registry
-from conversations.sample_referrals import ANSWERS, SKIP
+from conversations.sample_referrals import shortest_referral
 from conversations.state import ConversationState
 from conversations.yamlfile import load_yaml
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 LOCALES = SOURCE_ROOT / "locales"
-REPORT_MOMENT = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # a Tuesday, inside core hours
 
 
 def _babel(*arguments: str) -> None:
@@ -106,29 +104,6 @@ def compile_catalogs(services_dir: Path | None) -> int:
     return 0
 
 
-def _shortest_referral(engine: Engine, language: str) -> list[str] | None:
-    """The bot's messages in the shortest complete self-referral, or None without a sample."""
-    answers = ANSWERS.get(engine.service.id)
-    if answers is None:
-        return None
-    state: ConversationState | None = None
-    texts: list[str] = []
-    message = "hello"
-    for _ in range(60):
-        result = engine.step(state, message, REPORT_MOMENT, language=language, sms=True)
-        texts += [reply.text for reply in result.replies]
-        state = result.state
-        if result.referral is not None:
-            return texts
-        asking = result.replies[-1].field if result.replies else None
-        if asking == "consent":
-            message = "1"  # yes, whatever the language
-        else:
-            answer = answers.get(asking or "", SKIP)
-            message = {"yes": "1", "no": "2"}.get(answer, answer)
-    return None
-
-
 def _prompts(engine: Engine, language: str) -> dict[str, int]:
     """Segments of each question as asked (its prompt and its numbered options)."""
     t = engine.translator(language)
@@ -154,7 +129,8 @@ def report_data(settings: Settings) -> dict[str, Any]:
                 continue
             engine = registry.engine(service.id)
             prompts = _prompts(engine, code)
-            referral = _shortest_referral(engine, code)
+            sample = shortest_referral(engine, code)
+            referral = sample.texts if sample is not None else None
             per_service[service.id] = {
                 "prompt_segments": sum(prompts.values()),
                 "longest_prompt": max(prompts.values(), default=0),

@@ -7,13 +7,11 @@ segments it may take. Run with `-s` to see the table of every text's segments.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.core.segments import segments
 from conversations.registry import load_registry
-from conversations.sample_referrals import ANSWERS, SKIP
+from conversations.sample_referrals import shortest_referral
 from tests.conversations.shipped_texts import (
     SERVICES,
     Text,
@@ -21,8 +19,6 @@ from tests.conversations.shipped_texts import (
     every_text,
     question_texts,
 )
-
-TUESDAY_MORNING = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
 
 # The engine's messages that may take more than one segment: (most parts, why).
 LONG_ENGINE_MESSAGES = {
@@ -99,24 +95,9 @@ def test_the_optional_questions_open_in_one_segment(service: str) -> None:
     """The intro ("4 optional questions ... Reply SKIP to stop") and the first of them,
     sent after the acknowledgement, fit one segment: the list needs no second "reply"
     line, as the intro says how to stop."""
-    replies = _shortest_conversation(service)
-    opening = replies[-1]
+    sample = shortest_referral(load_registry().engine(service))
+    assert sample is not None and sample.outcome == "accepted"
+    opening = sample.texts[-1]
     assert "optional questions help us check we reach everyone" in opening
     assert "Reply SKIP to stop." in opening and "\n1 " in opening
     assert segments(opening).parts == 1, len(opening)
-
-
-def _shortest_conversation(service: str) -> list[str]:
-    """Every text the bot sends to an eligible English self-referral that skips what it
-    may (conversations/sample_referrals.py), up to the optional questions."""
-    engine = load_registry().engine(service)
-    state, texts, message = None, [], "hello"
-    for _ in range(60):
-        result = engine.step(state, message, TUESDAY_MORNING, sms=True)
-        texts += [reply.text for reply in result.replies]
-        state = result.state
-        if result.referral is not None:
-            return texts
-        asking = result.replies[-1].field
-        message = "yes" if asking == "consent" else ANSWERS[service].get(asking or "", SKIP)
-    raise AssertionError("the conversation did not end")
